@@ -1,0 +1,54 @@
+# Hostline — every install and start step lives here (README lists only these targets).
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := .make
+# Exports DATABASE_URL / REDIS_URL (embedded ones when unset) into the recipe's shell.
+ENV_UP = eval "$$($(BIN)/python -m config.embedded up | sed 's/^/export /')"
+
+.PHONY: install run test bench lint migrate seed services stop clean
+
+install: $(STAMP)/python $(STAMP)/frontend
+
+$(STAMP)/python: pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q '.[dev]'
+	mkdir -p $(STAMP) && touch $@
+
+$(STAMP)/frontend: frontend/package.json frontend/package-lock.json frontend/build.mjs
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent
+	mkdir -p $(STAMP) && touch $@
+
+# Embedded Postgres + Redis unless DATABASE_URL / REDIS_URL are set; prints the URLs used.
+services: install
+	$(BIN)/python -m config.embedded up
+
+migrate: services
+	$(ENV_UP) && \
+	$(BIN)/python manage.py migrate_schemas --executor=multiprocessing --noinput && \
+	$(BIN)/python manage.py ensure_tenant_template
+
+seed: migrate
+	$(ENV_UP) && $(BIN)/python manage.py seed_demo
+
+run: seed
+	$(ENV_UP) && \
+	$(BIN)/python manage.py collectstatic --noinput -v0 && \
+	exec $(BIN)/honcho start -f Procfile
+
+test: services
+	$(ENV_UP) && $(BIN)/python -m pytest
+
+bench: migrate
+	mkdir -p bench/results
+	$(ENV_UP) && $(BIN)/python bench/signup.py
+
+lint: install
+	$(BIN)/ruff check .
+
+stop:
+	-$(BIN)/python -m config.embedded down
+
+clean: stop
+	rm -rf $(VENV) $(STAMP) .data frontend/node_modules frontend/static/vendor staticfiles

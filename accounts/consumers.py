@@ -1,0 +1,33 @@
+"""Websocket endpoint for a signed-in user. Issue 4 adds desk/wallboard events; the
+foundation provides authentication, tenant-scoped groups and instant revocation."""
+
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+EVENT_VERSION = 1
+
+
+class EventsConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        schema = self.scope["schema_name"]
+        self.groups_joined = [f"{schema}.user.{user.pk}"]
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+        await self.send_json({"v": EVENT_VERSION, "type": "hello", "tenant": self.scope["tenant"].slug,
+                              "user": user.email, "roles": sorted(user.role_codes)})
+
+    async def disconnect(self, code):
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive_json(self, content, **kwargs):
+        if content.get("type") == "ping":
+            await self.send_json({"v": EVENT_VERSION, "type": "pong"})
+
+    async def session_revoked(self, event):
+        await self.send_json({"v": EVENT_VERSION, "type": "session.revoked"})
+        await self.close(code=4403)

@@ -1,0 +1,22 @@
+from .base import *  # noqa: F403
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = "hostline-test"  # noqa: F405
+CACHES["default"]["KEY_PREFIX"] = "test"  # noqa: F405
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+
+def _redis_db(url: str, db: int) -> str:
+    return f"{url}{'&' if '?' in url else '?'}db={db}"
+
+
+# Tests use their own Redis databases so flushing them never touches a running dev instance.
+CACHES["default"]["LOCATION"] = _redis_db(REDIS_URL, 1)  # noqa: F405
+CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [_redis_db(REDIS_URL, 2)]  # noqa: F405
+MIDDLEWARE = [m for m in MIDDLEWARE if "whitenoise" not in m]  # noqa: F405

@@ -1,0 +1,21 @@
+"""The public site (app.<base> and the bare base domain): landing, signup, operator console."""
+
+from django.contrib import admin
+from django.urls import path
+
+from config.health import healthz
+from config.urls_api_common import schema_urls
+from frontend import public_views
+from tenants.api import SignupView
+
+admin.site.site_header = "Hostline operator console"
+admin.site.site_title = "Hostline operator"
+
+urlpatterns = [
+    path("", public_views.landing, name="landing"),
+    path("signup", public_views.signup, name="signup"),
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/v1/signup", SignupView.as_view(), name="api-signup"),
+    *schema_urls("config.urls_public"),
+]
