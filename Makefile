@@ -20,6 +20,13 @@ $(STAMP)/frontend: frontend/package.json frontend/package-lock.json frontend/bui
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent
 	mkdir -p $(STAMP) && touch $@
 
+# Browser tests drive Debian's chromium (never `playwright install`: it downloads browsers).
+$(STAMP)/chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; fi
+	mkdir -p $(STAMP) && touch $@
+
 # Embedded Postgres + Redis unless DATABASE_URL / REDIS_URL are set; prints the URLs used.
 services: install
 	$(BIN)/python -m config.embedded up
@@ -37,7 +44,7 @@ run: seed
 	$(BIN)/python manage.py collectstatic --noinput -v0 && \
 	exec $(BIN)/honcho start -f Procfile
 
-test: services
+test: services $(STAMP)/chromium
 	$(ENV_UP) && $(BIN)/python -m pytest
 
 bench: migrate

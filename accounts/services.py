@@ -31,6 +31,7 @@ from accounts.models import (
     UserStatus,
 )
 from config.errors import ServiceError
+from tenants.tasking import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -132,11 +133,39 @@ def user_invite(*, email: str, roles: list[str], full_name: str = "", invited_by
     user = User.objects.create_user(email=email, password=None, full_name=full_name, status=UserStatus.INVITED)
     _grant_roles(user, roles)
     raw = secrets.token_urlsafe(32)
-    Invitation.objects.create(user=user, token_hash=_hash(raw), invited_by=invited_by,
-                              expires_at=timezone.now() + INVITE_TTL)
+    inv = Invitation.objects.create(user=user, token_hash=_hash(raw), invited_by=invited_by,
+                                    expires_at=timezone.now() + INVITE_TTL)
+    from accounts.tasks import invitation_email_send
+
+    enqueue_on_commit(invitation_email_send, invitation_id=inv.pk, raw_token=raw)
     audit_record(actor=invited_by, action="user.invite", target=user, ip=ip,
                  summary=f"Invited {email} as {', '.join(roles)}", detail={"roles": roles})
     return user, raw
+
+
+def invitation_email_send(*, invitation_id: int, raw_token: str) -> bool:
+    """Mail the join link. The token must match the stored hash, so a forged or
+    misrouted task (wrong tenant, wrong id) sends nothing."""
+    from django.core.mail import send_mail
+
+    from tenants.selectors import tenant_url
+
+    inv = Invitation.objects.select_related("user", "invited_by").filter(
+        pk=invitation_id, token_hash=_hash(raw_token), accepted_at__isnull=True).first()
+    if inv is None or inv.user.status != UserStatus.INVITED:
+        logger.info("invitation %s not sendable in %s", invitation_id, connection.schema_name)
+        return False
+    tenant = connection.tenant
+    link = f"{tenant_url(tenant)}invite/{raw_token}"
+    inviter = (inv.invited_by.full_name or inv.invited_by.email) if inv.invited_by else "Your administrator"
+    send_mail(
+        subject=f"You are invited to {tenant.name} on Hostline",
+        message=(f"{inviter} invited you to join {tenant.name}.\n\nSet your password and sign in:\n{link}\n\n"
+                 f"The link works once and expires on {inv.expires_at:%Y-%m-%d %H:%M} UTC."),
+        from_email=None,
+        recipient_list=[inv.user.email],
+    )
+    return True
 
 
 def invitation_lookup(raw_token: str) -> Invitation | None:

@@ -5,6 +5,7 @@ Each test then runs inside a transaction that is rolled back."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
@@ -79,14 +80,24 @@ def _build_tenant(slug: str, extra: dict[str, list[str]]) -> TenantCast:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(django_test_environment, django_db_blocker):
+    # Always create the test database, even when the selected tests are only the ones that
+    # commit for real (worker, websocket, browser) and carry no django_db mark.
+    from django.test.utils import setup_databases, teardown_databases
+
     from tenants.services import tenant_ensure_template
 
     with django_db_blocker.unblock():
+        cfg = setup_databases(verbosity=0, interactive=False, aliases={"default"}, serialized_aliases=set())
+        assert connection.settings_dict["NAME"].startswith("test_"), "refusing to seed a non-test database"
         tenant_ensure_template()
         a = _build_tenant("alpha", {"supervisor": ["supervisor"], "agent": ["agent"]})
         b = _build_tenant("bravo", {"agent": ["agent"]})
     pytest.hostline_cast = Cast(a=a, b=b)
+    yield
+    with django_db_blocker.unblock():
+        connection.close()
+        teardown_databases(cfg, verbosity=0)
 
 
 @pytest.fixture
@@ -99,3 +110,141 @@ def _clean_state():
     cache.clear()
     yield
     connection.set_schema_to_public()
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _child_env(**extra: str) -> dict[str, str]:
+    """Environment for a real child process (worker, web) that must use the test database."""
+    import os
+    from urllib.parse import quote
+
+    from django.conf import settings
+
+    db = connection.settings_dict
+    host = quote(db["HOST"], safe="") if db["HOST"].startswith("/") else db["HOST"]
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.test",
+                DATABASE_URL=f"postgres://{auth}@{host}{port}/{db['NAME']}", REDIS_URL=settings.REDIS_URL, **extra)
+
+
+@dataclass
+class Worker:
+    mail_dir: object
+
+    def wait_for_mail(self, needle: str, timeout: float = 60.0) -> str:
+        """Block until a mail containing `needle` appears (an event wait, not a speed check)."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for f in sorted(self.mail_dir.glob("*.log")):
+                text = f.read_text()
+                if needle in text:
+                    return text
+            time.sleep(0.2)
+        raise AssertionError(f"no mail containing {needle!r} within {timeout}s")
+
+    def all_mail(self) -> str:
+        return "".join(f.read_text() for f in sorted(self.mail_dir.glob("*.log")))
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, tmp_path_factory):
+    """A real Celery worker process on the test database and the test queue."""
+    import subprocess
+    import sys
+
+    mail_dir = tmp_path_factory.mktemp("mail")
+    env = _child_env(TEST_EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+                     EMAIL_FILE_PATH=str(mail_dir))
+    log = open(mail_dir.parent / "worker.log", "w")  # noqa: SIM115 - closed at teardown
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", "hostline-test",
+         "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        yield Worker(mail_dir=mail_dir)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+
+
+@dataclass
+class LiveSite:
+    port: int
+
+    def url(self, host: str = "localhost", path: str = "/") -> str:
+        return f"http://{host}:{self.port}{path}"
+
+
+@pytest.fixture(scope="session")
+def live_site(django_db_setup, tmp_path_factory):
+    """A real daphne process serving the test database (browser and HTTP tests)."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = open(tmp_path_factory.mktemp("web") / "daphne.log", "w")  # noqa: SIM115 - closed at teardown
+    proc = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+                             "config.asgi:application"], cwd=ROOT, env=_child_env(SITE_PORT=str(port)),
+                            stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            req = urllib.request.Request(f"http://127.0.0.1:{port}/healthz", headers={"Host": "localhost"})
+            if urllib.request.urlopen(req, timeout=2).status == 200:  # noqa: S310 - loopback only
+                break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"daphne did not start; see {log.name}") from None
+            time.sleep(0.2)
+    try:
+        yield LiveSite(port=port)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def run_async(fn) -> None:
+    """Run an async test body in a thread of its own: safe even when another library
+    (Playwright's sync API) keeps an event loop running in the test thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from asgiref.sync import async_to_sync
+    from django.db import connections
+
+    def body():
+        try:
+            async_to_sync(fn)()
+        finally:
+            connections.close_all()  # this thread's connection would block dropping the test DB
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(body).result()

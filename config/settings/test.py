@@ -2,7 +2,12 @@ from .base import *  # noqa: F403
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The in-process suite reads mail from locmem; the real Celery worker a test starts writes
+# files the test can read (TEST_EMAIL_BACKEND / EMAIL_FILE_PATH set in its environment).
+EMAIL_BACKEND = env("TEST_EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")  # noqa: F405
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default="")  # noqa: F405
+# Test tasks use their own queue: a `make run` worker on the same Redis never takes them.
+CELERY_TASK_DEFAULT_QUEUE = "hostline-test"
 CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = "hostline-test"  # noqa: F405
 CACHES["default"]["KEY_PREFIX"] = "test"  # noqa: F405
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405

@@ -2,7 +2,6 @@
 session, host-header tricks and websocket — 403/404, never data."""
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
 from django.core.cache import cache
 from django.db import connection
@@ -10,6 +9,7 @@ from django.urls import get_resolver
 from django_tenants.utils import tenant_context
 
 from config.asgi import application
+from tests.conftest import run_async
 
 API_ROUTES = [
     ("get", "/api/v1/me"), ("get", "/api/v1/users"), ("get", "/api/v1/teams"), ("get", "/api/v1/skills"),
@@ -138,7 +138,7 @@ def test_websocket_session_of_a_is_refused_on_b_and_accepted_on_a(django_db_setu
         assert not connected
 
     with django_db_blocker.unblock():
-        async_to_sync(run)()
+        run_async(run)
 
 
 @pytest.mark.django_db
