@@ -1,6 +1,6 @@
-"""Signup speed (TEN-2): clone-the-template signup vs the same tenant built by replaying
-migrations. Runs in a throw-away database on the same Postgres; prints JSON and writes
-bench/results/signup.json.
+"""Signup speed (TEN-2): signup from the warm spare pool, signup that clones the template
+(pool empty), and the same tenant built by replaying migrations. Runs in a throw-away
+database on the same Postgres; prints JSON and writes bench/results/signup.json.
 
     make bench          (or: python bench/signup.py [--n 20] [--replay 5])
 """
@@ -66,7 +66,8 @@ def main() -> int:
     from django.core.management import call_command
     from django.test import override_settings
 
-    from tenants.services import tenant_ensure_template, tenant_signup
+    from tenants.models import Tenant
+    from tenants.services import tenant_ensure_template, tenant_pool_refill, tenant_signup
 
     call_command("migrate_schemas", interactive=False, verbosity=0)
     tenant_ensure_template()
@@ -77,23 +78,34 @@ def main() -> int:
                       password="Bench12345", edition="standard")
         return time.perf_counter() - t0
 
-    clone = [signup(f"clone{i}") for i in range(args.n)]
-    # The same signup service, with the template switched off: schema built by running migrations.
-    with override_settings(TENANT_BASE_SCHEMA="no_template_here"):
-        replay = [signup(f"replay{i}") for i in range(args.replay)]
+    # 1. Steady state: a worker keeps a spare ready (refilled off the clock), signup renames it.
+    pool = []
+    for i in range(args.n):
+        tenant_pool_refill(size=1)
+        pool.append(signup(f"pool{i}"))
+    # 2. Pool empty: signup clones the template itself.
+    Tenant.objects.filter(state="spare").delete()  # rows only; leftover schemas are dropped with the DB
+    with override_settings(TENANT_SPARE_POOL=0):
+        clone = [signup(f"clone{i}") for i in range(args.n)]
+        # 3. The same signup with the template switched off: schema built by replaying migrations.
+        with override_settings(TENANT_BASE_SCHEMA="no_template_here"):
+            replay = [signup(f"replay{i}") for i in range(args.replay)]
 
     result = {
         "bench": "signup",
         "signups": args.n,
-        "signup_p50_s": round(statistics.median(clone), 4),
-        "signup_p95_s": round(_pct(clone, 0.95), 4),
+        "signup_p50_s": round(statistics.median(pool), 4),
+        "signup_p95_s": round(_pct(pool, 0.95), 4),
+        "clone_p50_s": round(statistics.median(clone), 4),
+        "clone_p95_s": round(_pct(clone, 0.95), 4),
         "migrate_replays": args.replay,
         "migrate_p50_s": round(statistics.median(replay), 4),
         "migrate_p95_s": round(_pct(replay, 0.95), 4),
-        "speedup": round(statistics.median(replay) / statistics.median(clone), 1),
-        "anchor": "TEN-2 target: usable tenant in < 1 s",
-        "ratio_to_anchor": round(statistics.median(clone) / 1.0, 3),
-        "meets_target": statistics.median(clone) < 1.0,
+        "speedup": round(statistics.median(replay) / statistics.median(pool), 1),
+        "clone_speedup": round(statistics.median(replay) / statistics.median(clone), 1),
+        "anchor": "TEN-2 target: usable tenant in < 1 s (signup_p50_s, spare pool warm)",
+        "ratio_to_anchor": round(statistics.median(pool) / 1.0, 3),
+        "meets_target": statistics.median(pool) < 1.0,
     }
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.db import connection
 
 from config.errors import ServiceError
-from tenants.models import Domain, FeatureOverride, ProviderCredential, Tenant, TenantState
+from tenants.models import INTERNAL_STATES, Domain, FeatureOverride, ProviderCredential, Tenant, TenantState
 from tenants.selectors import tenant_features
 from tenants.services import tenant_transition
 
@@ -46,7 +46,7 @@ class TenantAdmin(admin.ModelAdmin):
                                                 TenantState.CLOSED)]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).exclude(state=TenantState.TEMPLATE)
+        return super().get_queryset(request).exclude(state__in=INTERNAL_STATES)
 
     @admin.display(description="Effective features")
     def entitlements(self, obj):

@@ -7,7 +7,7 @@ from django_tenants.middleware.main import TenantMainMiddleware
 
 from accounts.models import Role
 from config.api_errors import error_body
-from tenants.models import TenantState
+from tenants.models import INTERNAL_STATES, TenantState
 
 ALWAYS_OPEN = ("/healthz", "/login", "/logout", "/static/", "/api/v1/auth/token")
 
@@ -19,7 +19,7 @@ class TenantLifecycleMiddleware:
     def __call__(self, request):
         tenant = getattr(request, "tenant", None)
         state = getattr(tenant, "state", None)
-        if state in (TenantState.CLOSED, TenantState.TEMPLATE):
+        if state in (TenantState.CLOSED, *INTERNAL_STATES):
             return HttpResponseNotFound("No such call center.")
         if state == TenantState.SUSPENDED and not request.path.startswith(ALWAYS_OPEN):
             user = getattr(request, "user", None)

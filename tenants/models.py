@@ -8,6 +8,7 @@ from django_tenants.utils import get_tenant_base_schema, schema_exists
 
 class TenantState(models.TextChoices):
     TEMPLATE = "template", "Template"  # the schema every new tenant is cloned from
+    SPARE = "spare", "Spare"  # a pre-cloned schema waiting for the next signup
     TRIAL = "trial", "Trial"
     ACTIVE = "active", "Active"
     PAST_DUE = "past_due", "Past due"
@@ -23,7 +24,10 @@ TENANT_TRANSITIONS: dict[str, set[str]] = {
     TenantState.SUSPENDED: {TenantState.ACTIVE, TenantState.CLOSED},
     TenantState.CLOSED: set(),
     TenantState.TEMPLATE: set(),
+    TenantState.SPARE: set(),
 }
+# States that are platform plumbing, never a customer's call center.
+INTERNAL_STATES = (TenantState.TEMPLATE, TenantState.SPARE)
 
 
 class Tenant(TenantMixin):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from tenants.features import FEATURES
-from tenants.models import Tenant, TenantState
+from tenants.models import INTERNAL_STATES, Tenant, TenantState
 
 
 def tenant_features(tenant: Tenant) -> set[str]:
@@ -27,4 +27,4 @@ def tenant_url(tenant: Tenant) -> str:
 
 def tenant_list_live():
     """Tenants that can be served (everything but the template and closed ones)."""
-    return Tenant.objects.exclude(state__in=[TenantState.TEMPLATE, TenantState.CLOSED]).select_related("edition")
+    return Tenant.objects.exclude(state__in=[*INTERNAL_STATES, TenantState.CLOSED]).select_related("edition")

@@ -9,9 +9,9 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
-from django_tenants.utils import get_tenant_base_schema, schema_context, tenant_context
+from django_tenants.utils import get_tenant_base_schema, schema_context, schema_exists, tenant_context
 
 from accounts.models import AuditEvent, Role, User
 from accounts.services import audit_record
@@ -20,6 +20,7 @@ from config.errors import ServiceError
 from tenants.crypto import encrypt_secret
 from tenants.features import FEATURES
 from tenants.models import TENANT_TRANSITIONS, Domain, FeatureOverride, ProviderCredential, Tenant, TenantState
+from tenants.tasking import enqueue_on_commit
 
 SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
 RESERVED_SLUGS = {
@@ -36,6 +37,7 @@ MSG_BAD_TRANSITION = "A tenant in state '{current}' cannot move to '{target}'."
 MSG_SEAT_CAP_PLAN = "Your plan allows at most {max} seats."
 MSG_SEAT_CAP_BELOW_USE = "{used} seats are in use; disable users or revoke invitations before lowering to {cap}."
 CLOSED_RETENTION_DAYS = 90
+SPARE_PREFIX = "spare_"
 
 DEFAULT_HOURS = [(d, time(9, 0), time(18, 0)) for d in range(5)]
 
@@ -51,7 +53,7 @@ def _validate_signup(*, company: str, slug: str, admin_email: str, password: str
         errors["company"] = [MSG_COMPANY_REQUIRED]
     if not SLUG_RE.match(slug):
         errors["slug"] = [MSG_SLUG_FORMAT]
-    elif slug in RESERVED_SLUGS:
+    elif slug in RESERVED_SLUGS or slug.startswith(SPARE_PREFIX.replace("_", "-")):
         errors["slug"] = [MSG_SLUG_RESERVED]
     elif Tenant.objects.filter(slug=slug).exists() or Tenant.objects.filter(schema_name=schema_name_for(slug)).exists():
         errors["slug"] = [MSG_SLUG_TAKEN]
@@ -86,12 +88,15 @@ def tenant_signup(
     admin_email = admin_email.strip().lower()
     edition_obj = _validate_signup(company=company, slug=slug, admin_email=admin_email,
                                    password=password, edition=edition)
-    tenant = Tenant(
-        schema_name=schema_name_for(slug), slug=slug, name=company.strip(), edition=edition_obj,
-        state=TenantState.TRIAL, seat_cap=edition_obj.default_seats, timezone=timezone_name,
-        currency=edition_obj.currency,
-    )
-    tenant.save()  # clones the template schema
+    fields = dict(slug=slug, name=company.strip(), edition=edition_obj, state=TenantState.TRIAL,
+                  seat_cap=edition_obj.default_seats, timezone=timezone_name, currency=edition_obj.currency)
+    tenant = _spare_take(schema_name=schema_name_for(slug), **fields)
+    if tenant is None:  # pool empty: clone the template now
+        tenant = Tenant(schema_name=schema_name_for(slug), **fields)
+        tenant.save()
+    from tenants.tasks import tenant_pool_refill_task
+
+    enqueue_on_commit(tenant_pool_refill_task)
     Domain.objects.create(domain=f"{slug}.{settings.BASE_DOMAIN}", tenant=tenant, is_primary=True)
     with tenant_context(tenant):
         from accounts.services import user_create_active
@@ -104,6 +109,42 @@ def tenant_signup(
         audit_record(actor=admin, action="tenant.signup", target=tenant,
                      summary=f"{company} signed up on the {edition_obj.name} edition", ip=ip)
     return tenant
+
+
+def _spare_take(*, schema_name: str, **fields) -> Tenant | None:
+    """Claim a pre-cloned spare schema and rename it; None when the pool is empty.
+
+    SKIP LOCKED: concurrent signups never claim the same spare. The rename is
+    transactional, so a failed signup gives the spare back untouched.
+    """
+    spare = Tenant.objects.select_for_update(skip_locked=True).filter(state=TenantState.SPARE).order_by("pk").first()
+    if spare is None:
+        return None
+    with connection.cursor() as cur:
+        cur.execute(f'ALTER SCHEMA "{spare.schema_name}" RENAME TO "{schema_name}"')
+    spare.schema_name = schema_name
+    for key, value in fields.items():
+        setattr(spare, key, value)
+    spare.created_at = spare.state_changed_at = timezone.now()
+    spare.save()
+    return spare
+
+
+def tenant_pool_refill(*, size: int | None = None) -> int:
+    """Top the spare pool up to `size` (TENANT_SPARE_POOL); returns how many were cloned."""
+    import secrets
+
+    size = settings.TENANT_SPARE_POOL if size is None else size
+    if not schema_exists(get_tenant_base_schema()):
+        return 0
+    made = 0
+    while Tenant.objects.filter(state=TenantState.SPARE).count() < size:
+        suffix = secrets.token_hex(6)
+        with transaction.atomic():
+            Tenant.objects.create(schema_name=f"{SPARE_PREFIX}{suffix}", slug=f"spare-{suffix}", name="Spare",
+                                  state=TenantState.SPARE, seat_cap=0)
+        made += 1
+    return made
 
 
 def tenant_ensure_template() -> bool:

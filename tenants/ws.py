@@ -8,7 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django_tenants.utils import remove_www, tenant_context
 
-from tenants.models import Domain, TenantState
+from tenants.models import INTERNAL_STATES, Domain, TenantState
 
 
 def _host(scope) -> str:
@@ -38,7 +38,7 @@ def resolve(scope):
 
     connection.set_schema_to_public()
     domain = Domain.objects.select_related("tenant").filter(domain=_host(scope)).first()
-    if domain is None or domain.tenant.state in (TenantState.CLOSED, TenantState.TEMPLATE):
+    if domain is None or domain.tenant.state in (TenantState.CLOSED, *INTERNAL_STATES):
         return None, AnonymousUser()
     tenant = domain.tenant
     with tenant_context(tenant):

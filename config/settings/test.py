@@ -25,3 +25,5 @@ def _redis_db(url: str, db: int) -> str:
 CACHES["default"]["LOCATION"] = _redis_db(REDIS_URL, 1)  # noqa: F405
 CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [_redis_db(REDIS_URL, 2)]  # noqa: F405
 MIDDLEWARE = [m for m in MIDDLEWARE if "whitenoise" not in m]  # noqa: F405
+# Tests opt into spares explicitly (tenant_pool_refill(size=…)); the default path clones.
+TENANT_SPARE_POOL = 0

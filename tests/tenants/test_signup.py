@@ -124,3 +124,44 @@ def test_unknown_host_is_404_and_public_site_serves_landing(cast):
     assert Client(HTTP_HOST="nosuch.localhost").get("/").status_code == 404
     landing = Client(HTTP_HOST=PUBLIC).get("/")
     assert landing.status_code == 200 and b"Start your call center" in landing.content
+
+
+@pytest.mark.django_db
+def test_signup_takes_a_spare_schema_from_the_pool_and_renames_it(cast):
+    from tenants.services import tenant_pool_refill
+
+    assert tenant_pool_refill(size=2) == 2
+    spares = list(Tenant.objects.filter(state="spare").order_by("pk").values_list("schema_name", flat=True))
+    assert len(spares) == 2 and all(schema_exists(s) for s in spares)
+
+    assert _signup().status_code == 201
+    tenant = Tenant.objects.get(slug="zeta")
+    assert tenant.schema_name == "t_zeta" and tenant.state == "trial" and tenant.name == "Zeta Support"
+    assert not schema_exists(spares[0]) and schema_exists(spares[1])
+    assert list(Tenant.objects.filter(state="spare").values_list("schema_name", flat=True)) == [spares[1]]
+
+    tok = Client(HTTP_HOST="zeta.localhost").post("/api/v1/auth/token", {"email": "boss@zeta.test",
+                                                  "password": "Secret123x"}, content_type="application/json")
+    users = Client(HTTP_HOST="zeta.localhost", HTTP_AUTHORIZATION=f"Bearer {tok.json()['token']}").get("/api/v1/users")
+    assert [u["email"] for u in users.json()["results"]] == ["boss@zeta.test"]
+
+
+@pytest.mark.django_db
+def test_rejected_signup_leaves_the_spare_pool_untouched(cast):
+    from tenants.services import tenant_pool_refill
+
+    tenant_pool_refill(size=1)
+    spare = Tenant.objects.get(state="spare")
+    assert _signup(password="weak").status_code == 400
+    assert Tenant.objects.get(pk=spare.pk).schema_name == spare.schema_name
+    assert schema_exists(spare.schema_name)
+
+
+@pytest.mark.django_db
+def test_spare_and_template_tenants_are_never_served(cast):
+    from tenants.services import tenant_pool_refill
+
+    tenant_pool_refill(size=1)
+    spare = Tenant.objects.get(state="spare")
+    assert Client(HTTP_HOST=f"{spare.slug}.localhost").get("/login").status_code == 404
+    assert _signup(slug=spare.slug).status_code == 400
