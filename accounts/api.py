@@ -120,24 +120,26 @@ class UserDetailView(APIView):
         return Response(UserSerializer(selectors.user_list().get(pk=pk)).data)
 
 
-class UserDisableView(APIView):
-    permission_classes = [OnTenantDomain, IsTenantAdmin]
+class _UserActionView(APIView):
+    """POST /users/<pk>/<action>: one service call, returns the user."""
 
-    @extend_schema(request=None, responses=UserSerializer, summary="Disable a user: revokes sessions and tokens")
+    permission_classes = [OnTenantDomain, IsTenantAdmin]
+    user_service = staticmethod(services.user_disable)
+
     def post(self, request, pk: int):
         user = get_object_or_404(User, pk=pk)
-        services.user_disable(user=user, actor=request.user, ip=_ip(request))
+        self.user_service(user=user, actor=request.user, ip=_ip(request))
         return Response(UserSerializer(selectors.user_list().get(pk=pk)).data)
 
 
-class UserEnableView(APIView):
-    permission_classes = [OnTenantDomain, IsTenantAdmin]
+@extend_schema(request=None, responses=UserSerializer, summary="Disable a user: revokes sessions and tokens")
+class UserDisableView(_UserActionView):
+    user_service = staticmethod(services.user_disable)
 
-    @extend_schema(request=None, responses=UserSerializer, summary="Re-enable a disabled user (needs a free seat)")
-    def post(self, request, pk: int):
-        user = get_object_or_404(User, pk=pk)
-        services.user_enable(user=user, actor=request.user, ip=_ip(request))
-        return Response(UserSerializer(selectors.user_list().get(pk=pk)).data)
+
+@extend_schema(request=None, responses=UserSerializer, summary="Re-enable a disabled user (needs a free seat)")
+class UserEnableView(_UserActionView):
+    user_service = staticmethod(services.user_enable)
 
 
 class _NamedListCreate(APIView):

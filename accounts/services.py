@@ -295,28 +295,26 @@ def user_update(*, user: User, actor: User, full_name: str | None = None, roles:
     return user
 
 
-def team_create(*, name: str, actor: User, description: str = "") -> Team:
+def _named_create(model, *, noun: str, name: str, actor: User, description: str = ""):
+    """Create a Team or Skill: a unique (case-insensitive) name, audited."""
     name = (name or "").strip()
     if not name:
-        raise ServiceError("invalid", "name: Enter a team name.", {"name": ["Enter a team name."]})
-    if Team.objects.filter(name__iexact=name).exists():
-        msg = "A team with this name exists."
+        msg = f"Enter a {noun} name."
         raise ServiceError("invalid", f"name: {msg}", {"name": [msg]})
-    team = Team.objects.create(name=name, description=description)
-    audit_record(actor=actor, action="team.create", target=team, summary=f"Created team {name}")
-    return team
+    if model.objects.filter(name__iexact=name).exists():
+        msg = f"A {noun} with this name exists."
+        raise ServiceError("invalid", f"name: {msg}", {"name": [msg]})
+    obj = model.objects.create(name=name, description=description)
+    audit_record(actor=actor, action=f"{noun}.create", target=obj, summary=f"Created {noun} {name}")
+    return obj
+
+
+def team_create(*, name: str, actor: User, description: str = "") -> Team:
+    return _named_create(Team, noun="team", name=name, actor=actor, description=description)
 
 
 def skill_create(*, name: str, actor: User, description: str = "") -> Skill:
-    name = (name or "").strip()
-    if not name:
-        raise ServiceError("invalid", "name: Enter a skill name.", {"name": ["Enter a skill name."]})
-    if Skill.objects.filter(name__iexact=name).exists():
-        raise ServiceError("invalid", "name: A skill with this name exists.",
-                           {"name": ["A skill with this name exists."]})
-    skill = Skill.objects.create(name=name, description=description)
-    audit_record(actor=actor, action="skill.create", target=skill, summary=f"Created skill {name}")
-    return skill
+    return _named_create(Skill, noun="skill", name=name, actor=actor, description=description)
 
 
 def _login_key(email: str, ip: str | None) -> str:

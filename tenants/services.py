@@ -130,21 +130,36 @@ def _spare_take(*, schema_name: str, **fields) -> Tenant | None:
     return spare
 
 
+POOL_LOCK_KEY = 0x686F73746C696E65  # "hostline": one refill at a time across all processes
+
+
 def tenant_pool_refill(*, size: int | None = None) -> int:
-    """Top the spare pool up to `size` (TENANT_SPARE_POOL); returns how many were cloned."""
+    """Top the spare pool up to `size` (TENANT_SPARE_POOL); returns how many were cloned.
+
+    A Postgres advisory lock serialises refills (beat, post-signup tasks, the command):
+    a refill that finds another running returns 0 instead of overfilling the pool.
+    """
     import secrets
 
     size = settings.TENANT_SPARE_POOL if size is None else size
     if not schema_exists(get_tenant_base_schema()):
         return 0
-    made = 0
-    while Tenant.objects.filter(state=TenantState.SPARE).count() < size:
-        suffix = secrets.token_hex(6)
-        with transaction.atomic():
-            Tenant.objects.create(schema_name=f"{SPARE_PREFIX}{suffix}", slug=f"spare-{suffix}", name="Spare",
-                                  state=TenantState.SPARE, seat_cap=0)
-        made += 1
-    return made
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_try_advisory_lock(%s)", [POOL_LOCK_KEY])
+        if not cur.fetchone()[0]:
+            return 0
+    try:
+        made = 0
+        while Tenant.objects.filter(state=TenantState.SPARE).count() < size:
+            suffix = secrets.token_hex(6)
+            with transaction.atomic():
+                Tenant.objects.create(schema_name=f"{SPARE_PREFIX}{suffix}", slug=f"spare-{suffix}", name="Spare",
+                                      state=TenantState.SPARE, seat_cap=0)
+            made += 1
+        return made
+    finally:
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_unlock(%s)", [POOL_LOCK_KEY])
 
 
 def tenant_ensure_template() -> bool:

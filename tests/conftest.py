@@ -130,6 +130,23 @@ def _child_env(**extra: str) -> dict[str, str]:
                 DATABASE_URL=f"postgres://{auth}@{host}{port}/{db['NAME']}", REDIS_URL=settings.REDIS_URL, **extra)
 
 
+def _spawn(args: list[str], env: dict[str, str], log_path: Path):
+    """Start a real child process (worker, web server) with its output in `log_path`."""
+    import subprocess
+    import sys
+
+    log = open(log_path, "w")  # noqa: SIM115 - closed by _stop
+    proc = subprocess.Popen([sys.executable, "-m", *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc.log = log
+    return proc
+
+
+def _stop(proc) -> None:
+    proc.terminate()
+    proc.wait(timeout=30)
+    proc.log.close()
+
+
 @dataclass
 class Worker:
     mail_dir: object
@@ -154,24 +171,15 @@ class Worker:
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, tmp_path_factory):
     """A real Celery worker process on the test database and the test queue."""
-    import subprocess
-    import sys
-
     mail_dir = tmp_path_factory.mktemp("mail")
     env = _child_env(TEST_EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
                      EMAIL_FILE_PATH=str(mail_dir))
-    log = open(mail_dir.parent / "worker.log", "w")  # noqa: SIM115 - closed at teardown
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", "hostline-test",
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
+    proc = _spawn(["celery", "-A", "config", "worker", "--pool=solo", "-Q", "hostline-test", "--without-gossip",
+                   "--without-mingle", "--without-heartbeat", "-l", "info"], env, mail_dir.parent / "worker.log")
     try:
         yield Worker(mail_dir=mail_dir)
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
+        _stop(proc)
 
 
 @dataclass
@@ -186,18 +194,14 @@ class LiveSite:
 def live_site(django_db_setup, tmp_path_factory):
     """A real daphne process serving the test database (browser and HTTP tests)."""
     import socket
-    import subprocess
-    import sys
     import time
     import urllib.request
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    log = open(tmp_path_factory.mktemp("web") / "daphne.log", "w")  # noqa: SIM115 - closed at teardown
-    proc = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-                             "config.asgi:application"], cwd=ROOT, env=_child_env(SITE_PORT=str(port)),
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = _spawn(["daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+                  _child_env(SITE_PORT=str(port)), tmp_path_factory.mktemp("web") / "daphne.log")
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -206,14 +210,12 @@ def live_site(django_db_setup, tmp_path_factory):
                 break
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"daphne did not start; see {log.name}") from None
+                raise RuntimeError(f"daphne did not start; see {proc.log.name}") from None
             time.sleep(0.2)
     try:
         yield LiveSite(port=port)
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
+        _stop(proc)
 
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -165,3 +165,24 @@ def test_spare_and_template_tenants_are_never_served(cast):
     spare = Tenant.objects.get(state="spare")
     assert Client(HTTP_HOST=f"{spare.slug}.localhost").get("/login").status_code == 404
     assert _signup(slug=spare.slug).status_code == 400
+
+
+@pytest.mark.django_db
+def test_pool_refill_while_another_refill_holds_the_lock_clones_nothing(cast):
+    import psycopg
+    from django.db import connection as conn
+
+    from tenants.services import POOL_LOCK_KEY, tenant_pool_refill
+
+    s = conn.settings_dict
+    other = psycopg.connect(host=s["HOST"], dbname=s["NAME"], user=s["USER"], port=s["PORT"] or None,
+                            autocommit=True)
+    try:
+        other.execute("SELECT pg_advisory_lock(%s)", [POOL_LOCK_KEY])
+        assert tenant_pool_refill(size=2) == 0
+        assert not Tenant.objects.filter(state="spare").exists()
+        other.execute("SELECT pg_advisory_unlock(%s)", [POOL_LOCK_KEY])
+        assert tenant_pool_refill(size=2) == 2
+        assert tenant_pool_refill(size=2) == 0
+    finally:
+        other.close()
