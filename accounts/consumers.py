@@ -3,7 +3,8 @@ foundation provides authentication, tenant-scoped groups and instant revocation.
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-EVENT_VERSION = 1
+from accounts.models import Role
+from tenants.realtime import EVENT_VERSION
 
 
 class EventsConsumer(AsyncJsonWebsocketConsumer):
@@ -14,6 +15,10 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             return
         schema = self.scope["schema_name"]
         self.groups_joined = [f"{schema}.user.{user.pk}"]
+        if user.has_role(Role.AGENT):
+            self.groups_joined.append(f"{schema}.agent.{user.pk}")
+        if user.has_role(Role.SUPERVISOR, Role.TENANT_ADMIN):
+            self.groups_joined.append(f"{schema}.supervisors")
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
@@ -31,3 +36,6 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
     async def session_revoked(self, event):
         await self.send_json({"v": EVENT_VERSION, "type": "session.revoked"})
         await self.close(code=4403)
+
+    async def event_push(self, message):
+        await self.send_json(message["event"])

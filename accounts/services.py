@@ -8,8 +8,6 @@ import secrets
 from collections.abc import Iterable
 from datetime import timedelta
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.contrib.auth.password_validation import validate_password
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -31,6 +29,7 @@ from accounts.models import (
     UserStatus,
 )
 from config.errors import ServiceError
+from tenants.realtime import push_on_commit
 from tenants.tasking import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
@@ -196,25 +195,12 @@ def invitation_accept(*, raw_token: str, password: str, full_name: str = "") -> 
     return user
 
 
-def _push_revocation(user_id: int) -> None:
-    schema = connection.schema_name
-    layer = get_channel_layer()
-
-    def send() -> None:
-        try:
-            async_to_sync(layer.group_send)(f"{schema}.user.{user_id}", {"type": "session.revoked"})
-        except Exception:  # Redis loss must not undo a committed revocation (REL-2)
-            logger.warning("could not push session.revoked for user %s in %s", user_id, schema, exc_info=True)
-
-    transaction.on_commit(send)
-
-
 def _revoke_access(user: User) -> None:
     """Sessions (via the session auth hash), API tokens and open sockets, at once."""
     User.objects.filter(pk=user.pk).update(session_version=user.session_version + 1)
     user.session_version += 1
     ApiToken.objects.filter(user=user).delete()
-    _push_revocation(user.pk)
+    push_on_commit([f"user.{user.pk}"], {"type": "session.revoked"})
 
 
 @transaction.atomic

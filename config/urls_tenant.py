@@ -6,6 +6,7 @@ from accounts import api as accounts_api
 from config.health import healthz
 from config.urls_api_common import schema_urls
 from frontend import tenant_views
+from telephony import api as telephony_api
 from tenants import api as tenants_api
 
 api = [
@@ -22,6 +23,10 @@ api = [
     path("api/v1/audit", accounts_api.AuditListView.as_view(), name="api-audit"),
     path("api/v1/tenant", tenants_api.TenantSettingsView.as_view(), name="api-tenant"),
     path("api/v1/tenant/credentials", tenants_api.CredentialsView.as_view(), name="api-tenant-credentials"),
+    path("api/v1/agents", telephony_api.AgentListView.as_view(), name="api-agents"),
+    path("api/v1/agents/me/state", telephony_api.MyStateView.as_view(), name="api-agent-my-state"),
+    path("api/v1/agents/<int:pk>/state", telephony_api.ForceStateView.as_view(), name="api-agent-force-state"),
+    path("api/v1/agents/<int:pk>/state-log", telephony_api.StateLogView.as_view(), name="api-agent-state-log"),
 ]
 
 urlpatterns = [

@@ -14,6 +14,7 @@ from tests.conftest import run_async
 API_ROUTES = [
     ("get", "/api/v1/me"), ("get", "/api/v1/users"), ("get", "/api/v1/teams"), ("get", "/api/v1/skills"),
     ("get", "/api/v1/audit"), ("get", "/api/v1/tenant"), ("get", "/api/v1/tenant/credentials"),
+    ("get", "/api/v1/agents"),
 ]
 
 
@@ -150,6 +151,9 @@ def test_every_tenant_api_route_is_covered_by_this_suite(cast):
         "/api/v1/auth/token", "/api/v1/auth/token/current", "/api/v1/users/invite",
         "/api/v1/users/<int:pk>", "/api/v1/users/<int:pk>/disable", "/api/v1/users/<int:pk>/enable",
         "/api/v1/schema/", "/api/v1/docs/",
+        # tests/telephony/test_agent_state.py::test_agent_routes_never_cross_tenants
+        "/api/v1/agents", "/api/v1/agents/me/state", "/api/v1/agents/<int:pk>/state",
+        "/api/v1/agents/<int:pk>/state-log",
     }
     routes = {"/" + str(p.pattern) for p in get_resolver(urls_tenant).url_patterns if str(p.pattern).startswith("api/")}
     assert routes - covered == set()
