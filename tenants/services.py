@@ -255,6 +255,7 @@ def tenant_set_credentials(*, tenant: Tenant, provider: str, account_sid: str = 
             defaults={"provider": provider, "account_sid": account_sid,
                       "secret_encrypted": encrypt_secret(secret), "sip_domain": sip_domain},
         )
-    audit_record(actor=actor, action="tenant.credentials", target=tenant,
-                 summary=f"Telephony credentials set ({provider})")
+    with tenant_context(tenant):  # the tenant's own log, whoever calls
+        audit_record(actor=actor, action="tenant.credentials", target=tenant,
+                     summary=f"Telephony credentials set ({provider})")
     return cred
