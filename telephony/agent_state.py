@@ -33,22 +33,14 @@ class Source(models.TextChoices):
 
 
 S = AgentState
-# Transitions anyone may cause, by who causes them.
-AGENT_TRANSITIONS: dict[str, set[str]] = {
+# What a person may switch by hand. Agents and supervisors share one table: supervisors
+# force ready / busy / logout on others, and nobody crosses a ringing offer or a live call.
+MANUAL_TRANSITIONS: dict[str, set[str]] = {
     S.OFFLINE: {S.AVAILABLE, S.NOT_READY},
     S.AVAILABLE: {S.NOT_READY, S.OFFLINE},
     S.NOT_READY: {S.AVAILABLE, S.NOT_READY, S.OFFLINE},
     S.WRAP_UP: {S.AVAILABLE, S.NOT_READY, S.OFFLINE},  # ending wrap-up early
     S.RESERVED: set(),  # answered or missed through the offer, not the state switch
-    S.ON_CALL: set(),
-}
-# Supervisors force ready / busy / logout, never across a live call or ringing offer.
-SUPERVISOR_TRANSITIONS: dict[str, set[str]] = {
-    S.OFFLINE: {S.AVAILABLE, S.NOT_READY},
-    S.AVAILABLE: {S.NOT_READY, S.OFFLINE},
-    S.NOT_READY: {S.AVAILABLE, S.NOT_READY, S.OFFLINE},
-    S.WRAP_UP: {S.AVAILABLE, S.NOT_READY, S.OFFLINE},
-    S.RESERVED: set(),
     S.ON_CALL: set(),
 }
 # The ACD, call events, timers and presence.
@@ -60,7 +52,7 @@ SYSTEM_TRANSITIONS: dict[str, set[str]] = {
     S.ON_CALL: {S.WRAP_UP},
     S.WRAP_UP: {S.AVAILABLE, S.OFFLINE},
 }
-TRANSITIONS = {Source.AGENT: AGENT_TRANSITIONS, Source.SUPERVISOR: SUPERVISOR_TRANSITIONS,
+TRANSITIONS = {Source.AGENT: MANUAL_TRANSITIONS, Source.SUPERVISOR: MANUAL_TRANSITIONS,
                Source.SYSTEM: SYSTEM_TRANSITIONS}
 
 HINTS: dict[str, str] = {

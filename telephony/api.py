@@ -2,21 +2,17 @@
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
-from rest_framework.permissions import BasePermission
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Role
-from accounts.permissions import IsAdminOrSupervisor, OnTenantDomain
+from accounts.permissions import HasRole, IsAdminOrSupervisor, OnTenantDomain
 from telephony import selectors, services
 from telephony.agent_state import Source
 from telephony.serializers import AgentStateSerializer, StateChangeRequestSerializer, StateChangeSerializer
 
-IsAgent = type("IsAgent", (BasePermission,), {
-    "message": "Only agents have a state.",
-    "has_permission": lambda self, request, view: bool(request.user.is_authenticated
-                                                       and request.user.has_role(Role.AGENT)),
-})
+IsAgent = HasRole.of(Role.AGENT)
 
 
 def _agent_or_404(pk: int):
@@ -71,7 +67,6 @@ class StateLogView(APIView):
     def get(self, request, pk: int):
         user = request.user
         if not (user.is_authenticated and (user.pk == pk or user.has_role(Role.SUPERVISOR, Role.TENANT_ADMIN))):
-            return Response({"error": {"code": "permission_denied", "message": "Your role does not allow this.",
-                                       "fields": {}}}, status=403)
+            raise PermissionDenied(HasRole.message)
         agent = _agent_or_404(pk)
         return Response(StateChangeSerializer(selectors.agent_state_log(user=agent), many=True).data)

@@ -228,15 +228,17 @@ def tenant_set_seat_cap(*, tenant: Tenant, seat_cap: int, actor: User) -> Tenant
     if seat_cap < 1 or seat_cap > max_seats:
         msg = MSG_SEAT_CAP_PLAN.format(max=max_seats)
         raise ServiceError("seat_cap", msg, {"seat_cap": [msg]})
-    used = seats_in_use()
+    with tenant_context(tenant):  # count the tenant's own users, whoever calls
+        used = seats_in_use()
     if seat_cap < used:
         msg = MSG_SEAT_CAP_BELOW_USE.format(used=used, cap=seat_cap)
         raise ServiceError("seat_cap", msg, {"seat_cap": [msg]})
     previous = tenant.seat_cap
     Tenant.objects.filter(pk=tenant.pk).update(seat_cap=seat_cap)
     tenant.seat_cap = seat_cap
-    audit_record(actor=actor, action="tenant.seats", target=tenant,
-                 summary=f"Seat count changed from {previous} to {seat_cap}")
+    with tenant_context(tenant):  # the tenant's own log, whoever calls
+        audit_record(actor=actor, action="tenant.seats", target=tenant,
+                     summary=f"Seat count changed from {previous} to {seat_cap}")
     return tenant
 
 
