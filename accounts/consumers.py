@@ -16,7 +16,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         schema = self.scope["schema_name"]
         self.groups_joined = [f"{schema}.user.{user.pk}"]
         if user.has_role(Role.AGENT):
-            self.groups_joined.append(f"{schema}.agent.{user.pk}")
+            self.groups_joined += [f"{schema}.agent.{user.pk}", f"{schema}.agents"]
         if user.has_role(Role.SUPERVISOR, Role.TENANT_ADMIN):
             self.groups_joined.append(f"{schema}.supervisors")
         for group in self.groups_joined:

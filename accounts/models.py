@@ -56,6 +56,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Bumped to sign a user out everywhere: it is part of the session auth hash.
     session_version = models.PositiveIntegerField(default=0)
     teams = models.ManyToManyField("accounts.Team", blank=True, related_name="members")
+    # Simulated agents of the sandbox carrier: no seat, no login, only simulated calls.
+    is_bot = models.BooleanField(default=False)
 
     objects = UserManager()
     USERNAME_FIELD = "email"

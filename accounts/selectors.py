@@ -7,7 +7,7 @@ from accounts.models import AuditEvent, RoleGrant, User, UserSkill, UserStatus
 
 def seats_in_use() -> int:
     """Active users plus pending invitations: an invitation holds its seat (TEN-3)."""
-    return User.objects.filter(status__in=[UserStatus.ACTIVE, UserStatus.INVITED]).count()
+    return User.objects.filter(status__in=[UserStatus.ACTIVE, UserStatus.INVITED], is_bot=False).count()
 
 
 def user_list() -> QuerySet[User]:

@@ -1,9 +1,26 @@
+"""Telephony reads: agents, hours, queue positions, calls and their logs."""
+
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.db import connection
+from django.db.models import Avg, F, Q, QuerySet
 
 from accounts.models import Role, User
-from telephony.models import AgentProfile, AgentStateChange
+from telephony import clock
+from telephony.models import (
+    AgentProfile,
+    AgentStateChange,
+    BusinessHours,
+    Call,
+    CallStatus,
+    Holiday,
+    Queue,
+)
+
+DEFAULT_AHT_S = 180
 
 
 def agent_list() -> QuerySet[User]:
@@ -18,3 +35,47 @@ def agent_state_log(*, user: User, limit: int = 200) -> QuerySet[AgentStateChang
 
 def agent_profile_of(user: User) -> AgentProfile | None:
     return AgentProfile.objects.filter(user=user).first()
+
+
+def tenant_local(at: datetime) -> datetime:
+    tz = getattr(connection.tenant, "timezone", "UTC") or "UTC"
+    return at.astimezone(ZoneInfo(tz))
+
+
+def is_holiday(queue_id: int | None, at: datetime | None = None) -> bool:
+    day = tenant_local(at or clock.now()).date()
+    return Holiday.objects.filter(Q(queue__isnull=True) | Q(queue_id=queue_id), date=day).exists()
+
+
+def is_open(queue_id: int | None, at: datetime | None = None) -> bool:
+    """Within opening hours (TEL-5): the queue's own hours if it has any, else the tenant's."""
+    local = tenant_local(at or clock.now())
+    rows = BusinessHours.objects.filter(queue_id=queue_id) if queue_id else BusinessHours.objects.none()
+    if not rows.exists():
+        rows = BusinessHours.objects.filter(queue__isnull=True)
+    return rows.filter(weekday=local.weekday(), opens__lte=local.time(), closes__gt=local.time()).exists()
+
+
+def queue_position(call: Call) -> int:
+    """1 = next in line, counting calls of the same queue ahead by priority, then arrival."""
+    ahead = Call.objects.filter(queue_id=call.queue_id, status=CallStatus.QUEUED).filter(
+        Q(priority__gt=call.priority) | Q(priority=call.priority, queued_at__lt=call.queued_at))
+    return ahead.count() + 1
+
+
+def queue_expected_wait_s(call: Call, position: int) -> int:
+    """Position × recent handle time ÷ agents able to take the call; rough, honest, cheap."""
+    since = clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    aht = (Call.objects.filter(queue_id=call.queue_id, answered_at__gte=since, talk_s__isnull=False)
+           .aggregate(v=Avg(F("talk_s") + F("hold_s")))["v"]) or DEFAULT_AHT_S
+    staffed = AgentProfile.objects.exclude(state__in=["offline", "not_ready"]).filter(
+        user__is_bot=bool(call.sim_run)).count()
+    return int(position * aht / max(1, staffed))
+
+
+def call_list() -> QuerySet[Call]:
+    return Call.objects.select_related("queue", "agent")
+
+
+def queue_list() -> QuerySet[Queue]:
+    return Queue.objects.prefetch_related("required_skills__skill", "members")

@@ -9,7 +9,9 @@ from accounts.models import Role
 from config.api_errors import error_body
 from tenants.models import INTERNAL_STATES, TenantState
 
-ALWAYS_OPEN = ("/healthz", "/login", "/logout", "/static/", "/api/v1/auth/token")
+# Carrier webhooks stay open: calls in progress must finish and be recorded (REL-1);
+# the incoming-call hook itself refuses new calls of a suspended tenant.
+ALWAYS_OPEN = ("/healthz", "/login", "/logout", "/static/", "/api/v1/auth/token", "/telephony/voice/")
 
 
 class TenantLifecycleMiddleware:

@@ -100,3 +100,12 @@ class ProviderCredential(models.Model):
     secret_encrypted = models.BinaryField(blank=True, default=b"")
     sip_domain = models.CharField(max_length=200, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+
+class NumberRoute(models.Model):
+    """TEL-1: which tenant owns a phone number, platform-wide. A number belongs to one tenant;
+    an inbound webhook must arrive on that tenant's domain as well."""
+
+    e164 = models.CharField(max_length=32, unique=True)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="numbers")
+    created_at = models.DateTimeField(auto_now_add=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import time, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -38,8 +38,6 @@ MSG_SEAT_CAP_PLAN = "Your plan allows at most {max} seats."
 MSG_SEAT_CAP_BELOW_USE = "{used} seats are in use; disable users or revoke invitations before lowering to {cap}."
 CLOSED_RETENTION_DAYS = 90
 SPARE_PREFIX = "spare_"
-
-DEFAULT_HOURS = [(d, time(9, 0), time(18, 0)) for d in range(5)]
 
 
 def schema_name_for(slug: str) -> str:
@@ -100,12 +98,11 @@ def tenant_signup(
     Domain.objects.create(domain=f"{slug}.{settings.BASE_DOMAIN}", tenant=tenant, is_primary=True)
     with tenant_context(tenant):
         from accounts.services import user_create_active
-        from telephony.models import BusinessHours, Queue
+        from telephony.services.config import telephony_defaults_create
 
         admin = user_create_active(email=admin_email, password=password, full_name=admin_name,
                                    roles=[Role.TENANT_ADMIN, Role.SUPERVISOR])
-        Queue.objects.create(name="General", is_default=True)
-        BusinessHours.objects.bulk_create(BusinessHours(weekday=d, opens=o, closes=c) for d, o, c in DEFAULT_HOURS)
+        telephony_defaults_create()
         audit_record(actor=admin, action="tenant.signup", target=tenant,
                      summary=f"{company} signed up on the {edition_obj.name} edition", ip=ip)
     return tenant

@@ -1,13 +1,15 @@
-"""Telephony writes. Agent state (TEL-10) first; routing and calls build on it."""
+"""Agent state writes (TEL-10) and presence (RT-4)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.services import audit_record
 from config.errors import ServiceError
+from telephony import clock
 from telephony.agent_state import (
     AgentState,
     NotReadyReason,
@@ -23,6 +25,7 @@ AGENT_CHOOSABLE_REASONS = [r.value for r in NotReadyReason if r not in (NotReady
 MSG_NOT_AGENT = "{email} does not hold the agent role."
 MSG_INACTIVE = "{email} is not an active user."
 MSG_REASON = "Choose a not-ready reason: {choices}."
+PRESENCE_GRACE_S = 45
 
 
 def _profile_locked(user: User) -> AgentProfile:
@@ -44,30 +47,39 @@ def _check_reason(to_state: str, reason: str, source: str) -> str:
 
 @transaction.atomic
 def agent_set_state(*, user: User, to_state: str, reason: str = "", source: str = Source.AGENT,
-                    actor: User | None = None, ip: str | None = None) -> AgentProfile:
+                    actor: User | None = None, ip: str | None = None, wrap_up_until: datetime | None = None,
+                    profile: AgentProfile | None = None) -> AgentProfile:
     """Move an agent to `to_state`, enforcing who may cause which transition; logged and pushed.
 
     Repeating the current state (with the same reason) changes nothing: retries are safe.
+    Becoming available asks the ACD for work once the change is committed. Callers that
+    already hold the profile's row lock pass it as `profile`.
     """
     if to_state not in AgentState.values:
         msg = f"Unknown state '{to_state}'. Choose from: {', '.join(AgentState.values)}."
         raise ServiceError("invalid", f"state: {msg}", {"state": [msg]})
-    if not user.has_role(Role.AGENT):
+    if source != Source.SYSTEM and not user.has_role(Role.AGENT):
         raise ServiceError("not_agent", MSG_NOT_AGENT.format(email=user.email), status_code=409)
     if to_state != AgentState.OFFLINE and not user.is_active:
         raise ServiceError("inactive", MSG_INACTIVE.format(email=user.email), status_code=409)
     reason = _check_reason(to_state, reason, source)
-    profile = _profile_locked(user)
+    if profile is None:
+        profile = _profile_locked(user)
     current = profile.state
     if current == to_state and profile.not_ready_reason == reason:
         return profile
     if not transition_allowed(source, current, to_state):
         raise ServiceError("illegal_transition", illegal_transition_message(source, current, to_state),
                            status_code=409)
-    now = timezone.now()
+    now = clock.now()
     profile.state, profile.state_since, profile.not_ready_reason = to_state, now, reason
+    profile.wrap_up_until = wrap_up_until if to_state == AgentState.WRAP_UP else None
     if to_state == AgentState.AVAILABLE:
         profile.available_since = now
+    if to_state == AgentState.RESERVED:
+        profile.last_offer_at = now
+    if to_state != AgentState.OFFLINE and source == Source.AGENT and profile.last_seen_at is not None:
+        profile.last_seen_at = now
     if reason == NotReadyReason.MISSED:
         profile.missed_offers += 1
     profile.save()
@@ -80,4 +92,17 @@ def agent_set_state(*, user: User, to_state: str, reason: str = "", source: str 
     event_on_commit([f"agent.{user.pk}", "supervisors"], "agent.state", {
         "agent": user.pk, "state": to_state, "reason": reason, "since": now.isoformat(), "source": source,
     })
+    if to_state == AgentState.AVAILABLE:
+        from telephony import acd
+
+        acd.route_on_commit(simulated=user.is_bot)
+    return profile
+
+
+@transaction.atomic
+def agent_heartbeat(*, user: User) -> AgentProfile:
+    """The desk is alive (RT-4). Agents who stop beating are logged out by the sweep."""
+    profile = _profile_locked(user)
+    profile.last_seen_at = clock.now()
+    profile.save(update_fields=["last_seen_at"])
     return profile

@@ -1,39 +1,9 @@
-"""Telephony (TENANT). The foundation ships the default queue and business hours every new
-tenant gets; the telephony-core issue grows these into the full ACD model."""
+"""Agents: live state (the routing source of truth) and its append-only log (TEL-10)."""
 
 from django.db import models
 from django.utils import timezone
 
 from telephony.agent_state import AgentState, NotReadyReason, Source
-
-
-class Queue(models.Model):
-    name = models.CharField(max_length=80, unique=True)
-    is_default = models.BooleanField(default=False)
-    sl_target_pct = models.PositiveSmallIntegerField(default=80)
-    sl_threshold_s = models.PositiveSmallIntegerField(default=20)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class BusinessHours(models.Model):
-    """Weekly opening hours (TEL-5); weekday 0 = Monday, in the tenant's timezone."""
-
-    weekday = models.PositiveSmallIntegerField()
-    opens = models.TimeField()
-    closes = models.TimeField()
-
-    class Meta:
-        ordering = ["weekday", "opens"]
-        constraints = [
-            models.CheckConstraint(condition=models.Q(weekday__lte=6), name="weekday_0_to_6"),
-            models.CheckConstraint(condition=models.Q(opens__lt=models.F("closes")), name="opens_before_closes"),
-        ]
 
 
 class AgentProfile(models.Model):
@@ -46,6 +16,14 @@ class AgentProfile(models.Model):
     # When the agent last became available: longest-idle routing reads it.
     available_since = models.DateTimeField(null=True, blank=True)
     missed_offers = models.PositiveIntegerField(default=0)
+    # Round-robin reads when the agent was last offered a call.
+    last_offer_at = models.DateTimeField(null=True, blank=True)
+    # Presence (RT-4): refreshed by the desk's heartbeat; the sweep logs out the silent.
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    # End of the current wrap-up (the queue's ACW limit); the sweep makes the agent available.
+    wrap_up_until = models.DateTimeField(null=True, blank=True)
+    # Where the carrier rings this agent: empty = the browser softphone (client:agent-<id>).
+    sip_uri = models.CharField(max_length=200, blank=True)
 
     class Meta:
         constraints = [

@@ -1,0 +1,58 @@
+"""Telephony (TENANT schema): routing configuration, agents, calls and their follow-up work."""
+
+from telephony.models.agents import AgentProfile, AgentStateChange
+from telephony.models.backlog import (
+    AttemptOutcome,
+    BacklogAttempt,
+    BacklogItem,
+    BacklogKind,
+    BacklogStatus,
+    Callback,
+    CallbackOrigin,
+    CallbackStatus,
+    CaseType,
+)
+from telephony.models.calls import (
+    ACTIVE_STATUSES,
+    Call,
+    CallEvent,
+    CallLeg,
+    CallStatus,
+    Direction,
+    LegRole,
+    LegStatus,
+    MonitorMode,
+    Offer,
+    OfferStatus,
+    Outcome,
+    Recording,
+    RecordingStatus,
+    RoutingDecision,
+    WebhookReceipt,
+)
+from telephony.models.routing import (
+    AfterHoursAction,
+    BusinessHours,
+    CallerListEntry,
+    CallerListKind,
+    Holiday,
+    IvrFlow,
+    IvrFlowVersion,
+    NumberKind,
+    PhoneNumber,
+    Queue,
+    QueueMember,
+    QueueOverflowAction,
+    QueueSkill,
+    RecordingPolicy,
+    Strategy,
+)
+
+__all__ = [
+    "ACTIVE_STATUSES", "AfterHoursAction", "AgentProfile", "AgentStateChange", "AttemptOutcome", "BacklogAttempt",
+    "BacklogItem", "BacklogKind", "BacklogStatus", "BusinessHours", "Call", "CallEvent", "CallLeg", "CallStatus",
+    "Callback", "CallbackOrigin", "CallbackStatus", "CallerListEntry", "CallerListKind", "CaseType", "Direction",
+    "Holiday", "IvrFlow", "IvrFlowVersion", "LegRole", "LegStatus", "MonitorMode", "NumberKind", "Offer",
+    "OfferStatus", "Outcome", "PhoneNumber", "Queue", "QueueMember", "QueueOverflowAction", "QueueSkill",
+    "Recording", "RecordingPolicy", "RecordingStatus", "RoutingDecision", "Strategy", "WebhookReceipt",
+]

@@ -1,0 +1,109 @@
+"""Recordings (TEL-13, SEC-4): stored from carrier callbacks, paused for card numbers,
+heard only by those entitled (agents their own calls), every access audited."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from accounts.models import Role, User
+from accounts.services import audit_record
+from config.errors import ServiceError
+from telephony import clock
+from telephony.hooks import hook_url
+from telephony.models import Call, CallStatus, Recording, RecordingStatus
+from telephony.services.common import call_event, locked_call, provider_on_commit
+
+MSG_FORBIDDEN = "You may only listen to recordings of your own calls."
+MSG_NOT_RECORDING = "This call is not being recorded."
+MSG_GONE = "This recording has been deleted."
+
+
+@transaction.atomic
+def recording_status(*, call_pk: int, sid: str, status: str, url: str, duration_s: int, kind: str = "call") -> None:
+    """Carrier recording callback (in-progress / completed), idempotent on the recording SID."""
+    call = Call.objects.filter(pk=call_pk).first()
+    if call is None or not sid:
+        return
+    rec, created = Recording.objects.select_for_update().get_or_create(
+        sid=sid, defaults={"call": call, "agent_id": call.agent_id, "kind": kind, "started_at": clock.now()})
+    if rec.status == RecordingStatus.DELETED:
+        return
+    if status == "completed":
+        rec.status, rec.completed_at = RecordingStatus.COMPLETED, clock.now()
+        rec.media_url, rec.duration_s = url, duration_s
+        if rec.agent_id is None:
+            rec.agent_id = call.agent_id
+    rec.save()
+    if created or status == "completed":
+        call_event(call, f"recording_{status.replace('-', '_')}", recording=rec.pk)
+
+
+@transaction.atomic
+def recording_start(*, call: Call, actor: User | None) -> None:
+    """On-demand recording (queue policy `on_demand`, or a callback under policy `all`)."""
+    sid = call.legs.filter(role="caller").values_list("sid", flat=True).first() or call.sid
+    url = hook_url("recording", call=call.pk)
+    provider_on_commit(lambda p: p.recording_start(call_sid=sid, status_url=url), what="start recording")
+    call_event(call, "recording_requested", actor=actor)
+
+
+@transaction.atomic
+def recording_pause(*, user: User, call_pk: int, paused: bool, ip: str | None = None) -> Recording:
+    """PCI: stop recording while the caller reads out a card number; audited both ways."""
+    call = locked_call(pk=call_pk)
+    if call is None or call.status != CallStatus.CONNECTED:
+        raise ServiceError("not_connected", "The call is not connected.", status_code=409)
+    if call.agent_id != user.pk and not user.has_role(Role.SUPERVISOR, Role.TENANT_ADMIN):
+        raise ServiceError("not_your_call", "You are not the agent on this call.", status_code=403)
+    rec = call.recordings.select_for_update().exclude(status__in=[RecordingStatus.COMPLETED,
+                                                                  RecordingStatus.DELETED]).first()
+    if rec is None:
+        raise ServiceError("not_recording", MSG_NOT_RECORDING, status_code=409)
+    rec.status = RecordingStatus.PAUSED if paused else RecordingStatus.IN_PROGRESS
+    rec.save(update_fields=["status"])
+    call.recording_paused = paused
+    call.save(update_fields=["recording_paused"])
+    call_sid, rsid = call.sid, rec.sid
+    provider_on_commit(lambda p: p.recording_set_paused(call_sid=call_sid, recording_sid=rsid, paused=paused),
+                       what="pause recording")
+    call_event(call, "recording_paused" if paused else "recording_resumed", actor=user)
+    audit_record(actor=user, action="recording.pause" if paused else "recording.resume", target=rec, ip=ip,
+                 summary=f"Recording of call {call.pk} {'paused' if paused else 'resumed'}")
+    return rec
+
+
+def recording_may_access(user: User, rec: Recording) -> bool:
+    if user.has_role(Role.TENANT_ADMIN, Role.SUPERVISOR, Role.QA_ANALYST):
+        return True
+    return rec.agent_id == user.pk or (rec.call.agent_id == user.pk)
+
+
+@transaction.atomic
+def recording_access(*, user: User, rec: Recording, ip: str | None = None) -> Recording:
+    """Someone opens a recording: allowed or refused, it is written in the audit log."""
+    if not recording_may_access(user, rec):
+        audit_record(actor=user, action="recording.access_denied", target=rec, ip=ip,
+                     summary=f"{user.email} was refused recording {rec.pk}")
+        raise ServiceError("forbidden", MSG_FORBIDDEN, status_code=403)
+    if rec.status == RecordingStatus.DELETED:
+        raise ServiceError("gone", MSG_GONE, status_code=410)
+    audit_record(actor=user, action="recording.access", target=rec, ip=ip,
+                 summary=f"{user.email} opened the recording of call {rec.call_id}")
+    return rec
+
+
+@transaction.atomic
+def recording_delete(*, user: User, rec: Recording, ip: str | None = None) -> Recording:
+    """Delete here and at the carrier (TEL-13 cascade)."""
+    if not user.has_role(Role.TENANT_ADMIN):
+        raise ServiceError("forbidden", "Only tenant admins may delete recordings.", status_code=403)
+    rec = Recording.objects.select_for_update().get(pk=rec.pk)
+    if rec.status == RecordingStatus.DELETED:
+        return rec
+    rec.status, rec.deleted_at, rec.media_url = RecordingStatus.DELETED, clock.now(), ""
+    rec.save()
+    sid = rec.sid
+    provider_on_commit(lambda p: p.recording_delete(recording_sid=sid), what="delete recording")
+    audit_record(actor=user, action="recording.delete", target=rec, ip=ip,
+                 summary=f"{user.email} deleted the recording of call {rec.call_id}")
+    return rec
