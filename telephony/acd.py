@@ -217,20 +217,18 @@ def route(*, simulated: bool = False, max_matches: int = 200) -> int:
 
 def route_on_commit(*, simulated: bool) -> None:
     """Route once the current transaction commits (once per transaction, however often asked)."""
-    pending = getattr(connection, "_hostline_route_pending", None)
-    if pending is not None:
-        pending.add(simulated)
+    conn = transaction.get_connection()
+    if conn.in_atomic_block and any(getattr(entry[1], "hostline_route", None) == simulated
+                                    for entry in conn.run_on_commit):
         return
-    connection._hostline_route_pending = {simulated}
 
     def run() -> None:
-        flags = connection.__dict__.pop("_hostline_route_pending", set())
-        for flag in flags:
-            try:
-                route(simulated=flag)
-            except Exception:  # the sweep routes again; a webhook must not fail after its commit
-                logger.exception("routing after commit failed")
+        try:
+            route(simulated=simulated)
+        except Exception:  # the sweep routes again; a webhook must not fail after its commit
+            logger.exception("routing after commit failed")
 
+    run.hostline_route = simulated
     transaction.on_commit(run)
 
 

@@ -349,6 +349,8 @@ def leg_status(*, leg_pk: int, sid: str, status: str) -> None:
                 callback_agent_ready(call, leg)
             else:
                 _call_connected(call, leg, now)
+        elif leg.role == LegRole.CONSULT and leg.user_id:
+            _agent_on_call(leg.user_id)
         elif leg.role == LegRole.CALLER and call.status == CallStatus.CONNECTING:
             agent_leg = call.legs.filter(role=LegRole.AGENT, status=LegStatus.IN_PROGRESS).first()
             if agent_leg is not None:
@@ -375,15 +377,20 @@ def _call_connected(call: Call, leg: CallLeg, now) -> None:
     if call.queued_at and call.wait_s is None:
         call.wait_s = (call.answered_at - call.queued_at).total_seconds()
     call.save()
-    profile = AgentProfile.objects.select_for_update().select_related("user").get(user_id=leg.user_id)
-    if profile.state == AgentState.RESERVED:
-        agent_set_state(user=profile.user, profile=profile, to_state=AgentState.ON_CALL, source=Source.SYSTEM)
+    profile = _agent_on_call(leg.user_id)
     call_event(call, "answered", agent=profile.user.email, wait_s=round(call.wait_s or 0, 1))
     if call.queue and call.queue.recording_policy == RecordingPolicy.ALL and call.direction == "callback" \
             and _tenant_has("recording"):
         from telephony.services.recordings import recording_start
 
         recording_start(call=call, actor=None)
+
+
+def _agent_on_call(user_id: int) -> AgentProfile:
+    profile = AgentProfile.objects.select_for_update().select_related("user").get(user_id=user_id)
+    if profile.state == AgentState.RESERVED:
+        agent_set_state(user=profile.user, profile=profile, to_state=AgentState.ON_CALL, source=Source.SYSTEM)
+    return profile
 
 
 def _agent_leg_failed(call: Call, now) -> None:

@@ -164,9 +164,15 @@ def offer_expire(*, offer_pk: int) -> bool:
 def call_hold(*, agent: User, call_pk: int, hold: bool) -> Call:
     call = _get_call(call_pk)
     _require_connected_agent(call, agent)
-    now = clock.now()
+    _set_hold(call, agent, hold)
+    return call
+
+
+def _set_hold(call: Call, actor: User, hold: bool) -> None:
+    """Hold or release the caller (music at the carrier); hold time is summed on the call."""
     if hold == bool(call.hold_started_at):
-        return call
+        return
+    now = clock.now()
     if hold:
         call.hold_started_at = now
     else:
@@ -180,8 +186,7 @@ def call_hold(*, agent: User, call_pk: int, hold: bool) -> Call:
         conference, sid = call.conference_sid or call.conference_name, caller.sid
         provider_on_commit(lambda p: p.participant_update(conference=conference, leg_sid=sid, hold=hold),
                            what="hold" if hold else "unhold")
-    call_event(call, "hold" if hold else "unhold", actor=agent)
-    return call
+    call_event(call, "hold" if hold else "unhold", actor=actor)
 
 
 @transaction.atomic
@@ -241,7 +246,7 @@ def call_transfer(*, agent: User, call_pk: int, to_agent: User | None = None, to
     call.save()
     if warm:
         call_event(call, "consult_requested", actor=agent, target=target, note=note)
-        _hold_caller(call, agent, True)
+        _set_hold(call, agent, True)
         if to_agent:
             if acd.offer_direct(call=call, agent=to_agent, reason=f"warm transfer from {agent.email}") is None:
                 raise ServiceError("agent_busy", MSG_AGENT_BUSY.format(email=to_agent.email), status_code=409)
@@ -272,11 +277,6 @@ def call_transfer(*, agent: User, call_pk: int, to_agent: User | None = None, to
     return call
 
 
-def _hold_caller(call: Call, agent: User, hold: bool) -> None:
-    if bool(call.hold_started_at) != hold:
-        call_hold(agent=agent, call_pk=call.pk, hold=hold)
-
-
 @transaction.atomic
 def call_transfer_complete(*, agent: User, call_pk: int) -> Call:
     """Warm transfer: hand the caller to the consulted party and step out."""
@@ -285,7 +285,7 @@ def call_transfer_complete(*, agent: User, call_pk: int) -> Call:
     consult = call.legs.filter(role=LegRole.CONSULT, status=LegStatus.IN_PROGRESS).first()
     if consult is None:
         raise ServiceError("no_consult", MSG_NO_CONSULT, status_code=409)
-    _hold_caller(call, agent, False)
+    _set_hold(call, agent, False)
     _leave(call, agent)
     consult.role = LegRole.AGENT if consult.user_id else LegRole.EXTERNAL
     consult.save(update_fields=["role"])
@@ -320,7 +320,7 @@ def call_consult_cancel(*, agent: User, call_pk: int) -> Call:
         if consult.user_id:
             c_call = Call(pk=call.pk, agent_id=consult.user_id, queue=call.queue)
             _agent_to_wrap_up(c_call, now)
-    _hold_caller(call, agent, False)
+    _set_hold(call, agent, False)
     call_event(call, "consult_cancelled", actor=agent)
     return call
 
