@@ -48,7 +48,7 @@ def end_wrap_ups(simulated: bool) -> int:
     for pk in AgentProfile.objects.filter(state=AgentState.WRAP_UP, wrap_up_until__lte=clock.now(),
                                           user__is_bot=simulated).values_list("pk", flat=True)[:BATCH]:
         with transaction.atomic():
-            profile = (AgentProfile.objects.select_for_update(skip_locked=True).select_related("user")
+            profile = (AgentProfile.objects.select_for_update(skip_locked=True, of=("self",)).select_related("user")
                        .filter(pk=pk, state=AgentState.WRAP_UP).first())
             if profile is None:
                 continue
@@ -73,7 +73,7 @@ def overflow(simulated: bool) -> int:
                                               queue__overflow_after_s__isnull=False), simulated)
     for pk in waiting.values_list("pk", flat=True)[:BATCH]:
         with transaction.atomic():
-            call = (Call.objects.select_for_update(skip_locked=True).select_related("queue")
+            call = (Call.objects.select_for_update(skip_locked=True, of=("self",)).select_related("queue")
                     .filter(pk=pk, status=CallStatus.QUEUED).first())
             if call is None or (now - call.queued_at).total_seconds() < call.queue.overflow_after_s:
                 continue
@@ -103,7 +103,7 @@ def max_wait(simulated: bool) -> int:
                                               queue__max_wait_s__isnull=False), simulated)
     for pk in waiting.values_list("pk", flat=True)[:BATCH]:
         with transaction.atomic():
-            call = (Call.objects.select_for_update(skip_locked=True).select_related("queue")
+            call = (Call.objects.select_for_update(skip_locked=True, of=("self",)).select_related("queue")
                     .filter(pk=pk, status=CallStatus.QUEUED).first())
             if call is None or (now - call.queued_at).total_seconds() < call.queue.max_wait_s:
                 continue
@@ -139,8 +139,8 @@ def presence(simulated: bool) -> int:
             AgentState.AVAILABLE, AgentState.NOT_READY, AgentState.WRAP_UP, AgentState.RESERVED]).values_list(
             "pk", flat=True)[:BATCH]:
         with transaction.atomic():
-            profile = AgentProfile.objects.select_for_update(skip_locked=True).select_related("user").filter(
-                pk=pk, last_seen_at__lt=cutoff).first()
+            profile = (AgentProfile.objects.select_for_update(skip_locked=True, of=("self",)).select_related("user")
+                       .filter(pk=pk, last_seen_at__lt=cutoff).first())
             if profile is None or profile.state in (AgentState.OFFLINE, AgentState.ON_CALL):
                 continue
             if profile.state == AgentState.RESERVED:

@@ -74,6 +74,7 @@ class CarrierCall:
     start_conference: bool = True
     end_conference: bool = False
     pending_join: dict | None = None  # a participant leg: the conference to enter once answered
+    tags: dict = field(default_factory=dict)  # extra parameters on every webhook (SandboxRun)
 
 
 @dataclass
@@ -120,13 +121,14 @@ class SandboxCarrier:
         self.numbers[e164] = {"account": account, "voice_url": voice_url, "status_url": status_url}
 
     # ---- the outside world ----
-    def place_call(self, *, from_: str, to: str, script: CallerScript | None = None) -> str:
+    def place_call(self, *, from_: str, to: str, script: CallerScript | None = None,
+                   tags: dict[str, str] | None = None) -> str:
         """A customer dials one of the numbers (to may be a SIP URI at a tenant's SIP domain)."""
         number = self.numbers.get(_number_of(to))
         if number is None:
             raise CarrierError(f"{to} is not a number of any sandbox account")
         call = CarrierCall(sid=new_sid("CA"), account=number["account"], from_=from_, to=to, direction="inbound",
-                           status_url=number["status_url"], script=script)
+                           status_url=number["status_url"], script=script, tags=dict(tags or {}))
         self.calls[call.sid] = call
         self._note(call, "incoming")
         self.scheduler.call_later(0, lambda: self._fetch_and_run(call, number["voice_url"], {}))
@@ -177,9 +179,9 @@ class SandboxCarrier:
         call.status = status
         call.gather, call.recording, call.verbs = None, None, []
         self._note(call, status)
+        self._status(call, status)  # the party who hangs up is reported first, then the room reacts
         if call.conference:
             self._leave(call)
-        self._status(call, status)
 
     # ---- REST commands from the app ----
     def rest_participant_add(self, *, account: str, conference: str, target: str, caller_id: str,
@@ -267,7 +269,7 @@ class SandboxCarrier:
     def _common(self, call: CarrierCall) -> dict[str, str]:
         return {"CallSid": call.sid, "AccountSid": call.account, "From": call.from_, "To": call.to,
                 "Caller": call.from_, "Called": call.to, "CallStatus": call.status, "Direction": call.direction,
-                "ApiVersion": "2010-04-01"}
+                "ApiVersion": "2010-04-01", **call.tags}
 
     def _post(self, call: CarrierCall, url: str, params: dict[str, str]) -> str | None:
         token = self.accounts.get(call.account, "")

@@ -30,7 +30,7 @@ PRESENCE_GRACE_S = 45
 
 def _profile_locked(user: User) -> AgentProfile:
     AgentProfile.objects.get_or_create(user=user)
-    return AgentProfile.objects.select_for_update().select_related("user").get(user=user)
+    return AgentProfile.objects.select_for_update(of=("self",)).select_related("user").get(user=user)
 
 
 def _check_reason(to_state: str, reason: str, source: str) -> str:

@@ -302,7 +302,7 @@ def _release_offer(call: Call, status: str, now) -> None:
     if offer.status == OfferStatus.PENDING:
         offer.status, offer.resolved_at = status, now
         offer.save(update_fields=["status", "resolved_at"])
-    profile = AgentProfile.objects.select_for_update().select_related("user").get(user_id=offer.agent_id)
+    profile = AgentProfile.objects.select_for_update(of=("self",)).select_related("user").get(user_id=offer.agent_id)
     if profile.state == AgentState.RESERVED:
         target = AgentState.NOT_READY if status == OfferStatus.MISSED else AgentState.AVAILABLE
         agent_set_state(user=profile.user, profile=profile, to_state=target, source=Source.SYSTEM,
@@ -310,7 +310,8 @@ def _release_offer(call: Call, status: str, now) -> None:
 
 
 def _agent_to_wrap_up(call: Call, now) -> None:
-    profile = AgentProfile.objects.select_for_update().select_related("user").filter(user_id=call.agent_id).first()
+    profile = (AgentProfile.objects.select_for_update(of=("self",)).select_related("user")
+               .filter(user_id=call.agent_id).first())
     if profile is None or profile.state != AgentState.ON_CALL:
         return
     limit = call.queue.acw_limit_s if call.queue else 30
@@ -330,7 +331,7 @@ def _leg_close(leg: CallLeg, now, *, hang_up: bool, failed: bool = False) -> Non
 @transaction.atomic
 def leg_status(*, leg_pk: int, sid: str, status: str) -> None:
     """Status callback of a leg we dialled: an agent, consulted party, supervisor or callback customer."""
-    leg = CallLeg.objects.select_for_update().select_related("call").filter(pk=leg_pk).first()
+    leg = CallLeg.objects.select_for_update(of=("self",)).select_related("call").filter(pk=leg_pk).first()
     if leg is None:
         return
     call = Call.objects.select_for_update().get(pk=leg.call_id)
@@ -387,7 +388,7 @@ def _call_connected(call: Call, leg: CallLeg, now) -> None:
 
 
 def _agent_on_call(user_id: int) -> AgentProfile:
-    profile = AgentProfile.objects.select_for_update().select_related("user").get(user_id=user_id)
+    profile = AgentProfile.objects.select_for_update(of=("self",)).select_related("user").get(user_id=user_id)
     if profile.state == AgentState.RESERVED:
         agent_set_state(user=profile.user, profile=profile, to_state=AgentState.ON_CALL, source=Source.SYSTEM)
     return profile
@@ -399,7 +400,7 @@ def _agent_leg_failed(call: Call, now) -> None:
     if offer is not None:
         offer.status, offer.resolved_at = OfferStatus.MISSED, now
         offer.save(update_fields=["status", "resolved_at"])
-    profile = AgentProfile.objects.select_for_update().select_related("user").get(user_id=call.agent_id)
+    profile = AgentProfile.objects.select_for_update(of=("self",)).select_related("user").get(user_id=call.agent_id)
     if profile.state == AgentState.RESERVED:
         agent_set_state(user=profile.user, profile=profile, to_state=AgentState.NOT_READY, source=Source.SYSTEM,
                         reason=NotReadyReason.MISSED)

@@ -129,7 +129,7 @@ def offer_decline(*, agent: User, call_pk: int) -> None:
     now = clock.now()
     offer.status, offer.resolved_at = OfferStatus.DECLINED, now
     offer.save(update_fields=["status", "resolved_at"])
-    profile = AgentProfile.objects.select_for_update().select_related("user").get(user=agent)
+    profile = AgentProfile.objects.select_for_update(of=("self",)).select_related("user").get(user=agent)
     agent_set_state(user=agent, profile=profile, to_state=AgentState.AVAILABLE, source=Source.SYSTEM)
     if call.status == CallStatus.OFFERED:
         call.status, call.agent = CallStatus.QUEUED, None
@@ -148,7 +148,7 @@ def offer_expire(*, offer_pk: int) -> bool:
     now = clock.now()
     offer.status, offer.resolved_at = OfferStatus.MISSED, now
     offer.save(update_fields=["status", "resolved_at"])
-    profile = AgentProfile.objects.select_for_update().select_related("user").get(user_id=offer.agent_id)
+    profile = AgentProfile.objects.select_for_update(of=("self",)).select_related("user").get(user_id=offer.agent_id)
     if profile.state == AgentState.RESERVED:
         agent_set_state(user=profile.user, profile=profile, to_state=AgentState.NOT_READY, source=Source.SYSTEM,
                         reason=NotReadyReason.MISSED)
@@ -309,7 +309,8 @@ def call_consult_cancel(*, agent: User, call_pk: int) -> Call:
     if pending is not None:
         pending.status, pending.resolved_at = OfferStatus.CANCELLED, now
         pending.save(update_fields=["status", "resolved_at"])
-        profile = AgentProfile.objects.select_for_update().select_related("user").get(user_id=pending.agent_id)
+        profile = (AgentProfile.objects.select_for_update(of=("self",)).select_related("user")
+                   .get(user_id=pending.agent_id))
         if profile.state == AgentState.RESERVED:
             agent_set_state(user=profile.user, profile=profile, to_state=AgentState.AVAILABLE, source=Source.SYSTEM)
     if consult is not None:
@@ -395,7 +396,7 @@ def call_wrap_up(*, agent: User, call_pk: int, disposition: str = "", notes: str
                  next_state: str = AgentState.AVAILABLE, reason: str = "") -> Call:
     """The agent finishes the after-call work: disposition, notes, then ready (or a break)."""
     call = _get_call(call_pk)
-    profile = AgentProfile.objects.select_for_update().select_related("user").filter(user=agent).first()
+    profile = AgentProfile.objects.select_for_update(of=("self",)).select_related("user").filter(user=agent).first()
     if profile is None or profile.state != AgentState.WRAP_UP or call.agent_id != agent.pk:
         raise ServiceError("not_wrapping", MSG_NOT_WRAPPING, status_code=409)
     if next_state not in (AgentState.AVAILABLE, AgentState.NOT_READY, AgentState.OFFLINE):

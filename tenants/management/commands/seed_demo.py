@@ -41,6 +41,15 @@ class Command(BaseCommand):
                         UserSkill.objects.create(user=agent, skill=billing, proficiency=1 + i % 5)
                         UserSkill.objects.create(user=agent, skill=support, proficiency=5 - i % 5)
             tenant.refresh_from_db()
+        # Telephony set-up (idempotent, so existing demos gain it too) and the demo's add-ons.
+        from tenants.management.commands.demo_telephony import seed_demo_telephony
+        from tenants.services import tenant_set_feature
+
+        with tenant_context(tenant), transaction.atomic():
+            if seed_demo_telephony(User.objects.get(email="admin@demo.local")):
+                for feature in ("supervisor_monitoring", "ivr_menu", "ivr_transfer", "survey", "click_to_call"):
+                    tenant_set_feature(tenant=tenant, feature=feature, enabled=True, actor_email=OPERATOR_EMAIL,
+                                       reason="demo add-ons")
         url = tenant_url(tenant)
         public = f"{settings.SITE_SCHEME}://{settings.BASE_DOMAIN}:{settings.SITE_PORT}/"
         self.stdout.write(self.style.SUCCESS("Hostline demo is ready"))
@@ -50,3 +59,6 @@ class Command(BaseCommand):
         self.stdout.write(f"    tenant admin       : admin@demo.local / {DEMO_PASSWORD}")
         self.stdout.write(f"    supervisor         : supervisor@demo.local / {DEMO_PASSWORD}")
         self.stdout.write(f"    agents             : agent1@demo.local … agent5@demo.local / {DEMO_PASSWORD}")
+        self.stdout.write("  Sandbox numbers      : +18005550100 (IVR), +14155550100 (Support direct)")
+        self.stdout.write("  Simulate traffic     : .venv/bin/python manage.py simulate --tenant demo --calls 500 "
+                          "--agents 20 --json")

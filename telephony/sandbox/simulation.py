@@ -1,0 +1,356 @@
+"""Simulated traffic through the real path (the `simulate` command, tests and benchmarks).
+
+Callers dial the tenant's number on the sandbox carrier and walk its published IVR;
+simulated agents ("bots": no seat, no login, only simulated calls) work through the
+same REST API a desk uses — go ready, accept offers after a human-like delay, wrap up.
+Every carrier event reaches the app as a signed webhook through Django's full request
+stack. Time is virtual: an hour of traffic runs in a minute, and the run is laid out to
+end at the present moment, so its calls read as this morning's history.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+from django.db import connection
+from django.test import Client
+
+from telephony import clock
+from telephony.sandbox import carrier_installed
+from telephony.sandbox.carrier import CallerScript, SandboxCarrier
+from telephony.sandbox.scheduler import VirtualScheduler
+from telephony.sandbox.transport import ClientTransport, Timings
+
+BOT_DOMAIN = "sandbox.invalid"
+TICK_S = 1.0
+SWEEP_EVERY_S = 2.0
+MEAN_TALK_S = 150.0
+MEAN_PATIENCE_S = 150.0
+MEAN_ANSWER_DELAY_S = 2.5
+MEAN_WRAP_S = 12.0
+TARGET_OCCUPANCY = 0.85
+DRAIN_LIMIT_S = 4 * 3600
+
+
+class SimulationBusy(Exception):
+    pass
+
+
+@dataclass
+class SimAgents:
+    users: list = field(default_factory=list)
+    tokens: dict[int, str] = field(default_factory=dict)
+
+
+def bots_ensure(count: int) -> SimAgents:
+    """The tenant's simulated agents (created once, reused), all skills at mixed levels."""
+    from accounts.models import ApiToken, Role, Skill, User, UserSkill
+    from accounts.services import _grant_roles, api_token_create
+
+    out = SimAgents()
+    ApiToken.objects.filter(user__is_bot=True, name="simulation").delete()
+    skills = list(Skill.objects.all())
+    for i in range(1, count + 1):
+        email = f"sim{i:03d}@{BOT_DOMAIN}"
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(email=email, password=None, full_name=f"Sim agent {i:03d}",
+                                            is_bot=True)
+            _grant_roles(user, [Role.AGENT])
+            UserSkill.objects.bulk_create(UserSkill(user=user, skill=s, proficiency=2 + (i + j) % 4)
+                                          for j, s in enumerate(skills))
+        out.users.append(user)
+        out.tokens[user.pk] = api_token_create(user=user, name="simulation")
+    return out
+
+
+class CallerBehaviour:
+    """How simulated callers answer the IVR: mostly into queues, some voicemail or callback."""
+
+    def __init__(self, graph: dict, rng: random.Random, queue_ids: set[int] | None):
+        self.graph, self.rng, self.queue_ids = graph, rng, queue_ids
+
+    def _weight(self, target: str, depth: int = 0) -> float:
+        node = self.graph["nodes"].get(target, {})
+        kind = node.get("type")
+        if kind == "queue":
+            return 1.0 if self.queue_ids is None or node.get("queue") in self.queue_ids else 0.0
+        if kind in ("voicemail", "callback"):
+            return 0.04
+        if kind in ("hangup", "transfer"):
+            return 0.0
+        if depth > 6:
+            return 0.2
+        nexts = [v.get("next") if isinstance(v, dict) else v for v in (node.get("options") or {}).values()]
+        nexts += [node[b] for b in ("next", "open", "closed", "vip", "default") if node.get(b)]
+        return max((self._weight(n, depth + 1) for n in nexts), default=0.0)
+
+    def on_gather(self, action_url: str) -> str | None:
+        node_id = (parse_qs(urlsplit(action_url).query).get("node") or [""])[0]
+        node = self.graph["nodes"].get(node_id, {})
+        kind = node.get("type")
+        if kind == "collect":
+            return "".join(self.rng.choice("0123456789") for _ in range(node.get("min_digits", 4))) + \
+                node.get("finish_on_key", "#")
+        if kind == "survey":
+            return self.rng.choice("1112")
+        options = node.get("options") or {}
+        keys = list(options)
+        weights = [self._weight(v.get("next") if isinstance(v, dict) else v) for v in options.values()]
+        if not keys or sum(weights) == 0:
+            return None
+        return self.rng.choices(keys, weights=weights)[0]
+
+
+class Simulation:
+    def __init__(self, *, tenant, calls: int, agents: int, queues: int | None = None, seed: int = 1):
+        self.tenant, self.n_calls, self.n_agents, self.n_queues = tenant, calls, agents, queues
+        self.rng = random.Random(seed)
+        self.run_id = "sim" + secrets.token_hex(6)
+        self.timings = Timings()
+        self.client = Client()
+        self.handled_offers: set[int] = set()
+        self.handled_wraps: set[tuple[int, int]] = set()
+        self.arrived = 0
+
+    # -- setup --------------------------------------------------------------------------
+    def _entry(self):
+        from telephony.models import PhoneNumber
+
+        number = PhoneNumber.objects.select_related("entry_flow__published").filter(
+            entry_flow__published__isnull=False).order_by("pk").first()
+        if number is None:
+            raise ValueError("The tenant has no number with a published IVR flow to call.")
+        return number, number.entry_flow.published.graph
+
+    def _api(self, bot_pk: int, method: str, path: str, body: dict | None = None):
+        host = self.host
+        resp = getattr(self.client, method)(path, body or {}, content_type="application/json", HTTP_HOST=host,
+                                            HTTP_AUTHORIZATION=f"Bearer {self.bots.tokens[bot_pk]}")
+        return resp
+
+    # -- the bots' side ------------------------------------------------------------------
+    def _bots_tick(self) -> None:
+        from telephony.models import AgentProfile, Offer
+
+        bot_ids = list(self.bots.tokens)
+        for offer_pk, agent_id, call_id in Offer.objects.filter(
+                status="pending", agent_id__in=bot_ids).values_list("pk", "agent_id", "call_id"):
+            if offer_pk in self.handled_offers:
+                continue
+            self.handled_offers.add(offer_pk)
+            delay = self.rng.expovariate(1 / MEAN_ANSWER_DELAY_S)
+            self.scheduler.call_later(min(delay, 20), lambda a=agent_id, c=call_id: self._api(
+                a, "post", f"/api/v1/calls/{c}/accept"))
+        for agent_id, since in AgentProfile.objects.filter(state="wrap_up", user_id__in=bot_ids).values_list(
+                "user_id", "state_since"):
+            key = (agent_id, int(since.timestamp()))
+            if key in self.handled_wraps:
+                continue
+            self.handled_wraps.add(key)
+            call_pk = self._last_call_of(agent_id)
+            if call_pk is None:
+                continue
+            wrap = min(self.rng.expovariate(1 / MEAN_WRAP_S), 25)
+            self.scheduler.call_later(wrap, lambda a=agent_id, c=call_pk: self._api(
+                a, "post", f"/api/v1/calls/{c}/wrap-up", {"disposition": "resolved"}))
+
+    def _last_call_of(self, agent_id: int) -> int | None:
+        from telephony.models import Call
+
+        return (Call.objects.filter(agent_id=agent_id, ended_at__isnull=False, sim_run=self.run_id)
+                .order_by("-ended_at").values_list("pk", flat=True).first())
+
+    def _callback_hangups(self) -> None:
+        """Callback calls have no caller script: the agent ends them after a talk."""
+        from telephony.models import Call
+
+        for pk, agent_id in Call.objects.filter(sim_run=self.run_id, direction="callback", status="connected",
+                                                 agent__isnull=False).values_list("pk", "agent_id"):
+            if ("cb", pk) in self.handled_wraps:
+                continue
+            self.handled_wraps.add(("cb", pk))
+            talk = self.rng.expovariate(1 / MEAN_TALK_S)
+            self.scheduler.call_later(talk, lambda a=agent_id, c=pk: self._api(a, "post", f"/api/v1/calls/{c}/hangup"))
+
+    # -- the callers' side ---------------------------------------------------------------
+    def _arrive(self) -> None:
+        if self.arrived >= self.n_calls:
+            return
+        self.arrived += 1
+        script = CallerScript(on_gather=self.behaviour.on_gather,
+                              patience_s=self.rng.expovariate(1 / MEAN_PATIENCE_S) + 3,
+                              talk_s=max(15.0, self.rng.lognormvariate(math.log(MEAN_TALK_S) - 0.18, 0.6)),
+                              voicemail_s=self.rng.uniform(2, 45), think_s=self.rng.uniform(1, 4))
+        ani = f"+1{self.rng.randint(201, 989)}{self.rng.randint(2000000, 9999999)}"
+        self.carrier.place_call(from_=ani, to=self.number.e164, script=script, tags={"SandboxRun": self.run_id})
+        self.scheduler.call_later(self.rng.expovariate(self.rate), self._arrive)
+
+    # -- running -------------------------------------------------------------------------
+    def run(self) -> dict:
+        from django_tenants.utils import tenant_context
+
+        from tenants.selectors import tenant_url
+
+        with tenant_context(self.tenant):
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [f"simulate:{self.tenant.schema_name}"])
+                if not cur.fetchone()[0]:
+                    raise SimulationBusy(f"A simulation is already running for {self.tenant.slug}.")
+            try:
+                self.host = urlsplit(tenant_url(self.tenant)).netloc
+                self.number, graph = self._entry()
+                self.bots = bots_ensure(self.n_agents)
+                self._reset_leftovers()
+                from telephony.models import Queue
+
+                queue_ids = None
+                if self.n_queues:
+                    queue_ids = set(Queue.objects.order_by("pk").values_list("pk", flat=True)[:self.n_queues])
+                self.behaviour = CallerBehaviour(graph, self.rng, queue_ids)
+                capacity = self.n_agents / (MEAN_TALK_S + MEAN_WRAP_S + MEAN_ANSWER_DELAY_S + 5)
+                self.rate = TARGET_OCCUPANCY * capacity
+                span = self.n_calls / self.rate + 1800
+                start = datetime.now(UTC) - timedelta(seconds=span)
+                self.scheduler = VirtualScheduler(start=start)
+                self.carrier = SandboxCarrier(transport=ClientTransport(self.timings), scheduler=self.scheduler)
+                t0 = time.perf_counter()
+                with carrier_installed(self.carrier), clock.virtual(self.scheduler.now):
+                    self._configure_number()
+                    self._go()
+                wall = time.perf_counter() - t0
+                return self.summary(wall)
+            finally:
+                with connection.cursor() as cur:
+                    cur.execute("SELECT pg_advisory_unlock(hashtext(%s))", [f"simulate:{self.tenant.schema_name}"])
+
+    def _configure_number(self) -> None:
+        from telephony.hooks import hook_url
+        from telephony.providers.sandbox import SandboxProvider
+
+        SandboxProvider(tenant_schema=self.tenant.schema_name).number_configure(
+            e164=self.number.e164, voice_url=hook_url("incoming"), status_url=hook_url("status"))
+
+    def _go(self) -> None:
+        from telephony.sweep import sweep
+
+        for bot in self.bots.users:
+            self._api(bot.pk, "put", "/api/v1/agents/me/state", {"state": "available"})
+        self.scheduler.call_later(0, self._arrive)
+        next_sweep = 0.0
+        deadline = None
+        while True:
+            busy = self._busy()
+            upcoming = self.scheduler.next_time()
+            if not busy and upcoming is not None and upcoming > self.scheduler.t + TICK_S:
+                self.scheduler.run_until(upcoming)  # nothing waits on a timer: jump to the next event
+            else:
+                self.scheduler.run_until(self.scheduler.t + TICK_S)
+            self._bots_tick()
+            self._callback_hangups()
+            if self.scheduler.t >= next_sweep and (busy or self._busy()):
+                sweep(simulated=True)
+                next_sweep = self.scheduler.t + SWEEP_EVERY_S
+            if self.arrived >= self.n_calls:
+                deadline = deadline or self.scheduler.t + DRAIN_LIMIT_S
+                if self._drained() or self.scheduler.t > deadline:
+                    break
+        for bot in self.bots.users:
+            self._api(bot.pk, "put", "/api/v1/agents/me/state", {"state": "offline"})
+
+    def _busy(self) -> bool:
+        """Is anything waiting on a timer (offer, wrap-up, overflow, max wait, callback)?"""
+        with connection.cursor() as cur:
+            cur.execute("""
+                SELECT EXISTS (SELECT 1 FROM telephony_call WHERE sim_run = %s
+                                 AND status IN ('queued', 'offered', 'connecting'))
+                    OR EXISTS (SELECT 1 FROM telephony_agentprofile p JOIN accounts_user u ON u.id = p.user_id
+                                WHERE u.is_bot AND p.state IN ('reserved', 'wrap_up'))
+                    OR EXISTS (SELECT 1 FROM telephony_callback b JOIN telephony_call c ON c.id = b.origin_call_id
+                                WHERE c.sim_run = %s AND b.status = 'scheduled')""", [self.run_id, self.run_id])
+            return cur.fetchone()[0]
+
+    def _reset_leftovers(self) -> None:
+        """A run that was killed leaves bots mid-call and calls unfinished: close them honestly."""
+        from telephony.agent_state import AgentState
+        from telephony.models import ACTIVE_STATUSES, AgentProfile, AgentStateChange, Call, Offer
+
+        now = clock.now()
+        stale = Call.objects.exclude(sim_run="").filter(status__in=ACTIVE_STATUSES)
+        Offer.objects.filter(call__in=stale, status="pending").update(status="cancelled", resolved_at=now)
+        stale.update(status="ended", outcome="failed", ended_at=now)
+        for profile in AgentProfile.objects.filter(user__is_bot=True).exclude(state=AgentState.OFFLINE):
+            AgentStateChange.objects.create(agent=profile, at=now, from_state=profile.state, to_state="offline",
+                                            source="system", reason="", actor_email="simulation reset")
+            profile.state, profile.state_since, profile.wrap_up_until = AgentState.OFFLINE, now, None
+            profile.save()
+
+    def _drained(self) -> bool:
+        from telephony.models import ACTIVE_STATUSES, AgentProfile, Call, Callback
+
+        if self.carrier.live_calls():
+            return False
+        if Call.objects.filter(sim_run=self.run_id, status__in=ACTIVE_STATUSES).exists():
+            return False
+        if Callback.objects.filter(origin_call__sim_run=self.run_id, status__in=["scheduled", "queued",
+                                                                                   "dialing"]).exists():
+            return False
+        return not AgentProfile.objects.filter(user__is_bot=True, state__in=["wrap_up", "reserved",
+                                                                              "on_call"]).exists()
+
+    # -- results -------------------------------------------------------------------------
+    def summary(self, wall_s: float) -> dict:
+        from telephony.models import ACTIVE_STATUSES, Call, Callback, RoutingDecision
+        from telephony.stats import call_kpis
+
+        calls = Call.objects.filter(sim_run=self.run_id)
+        kpis = call_kpis(where="c.sim_run = %s", params=[self.run_id])
+        routing_us = sorted(RoutingDecision.objects.filter(call__sim_run=self.run_id, strategy__in=[
+            "longest_idle", "round_robin", "least_occupied", "skills", "last_agent"]).values_list(
+            "elapsed_us", flat=True))
+        hooks = sorted(self.timings.webhook_ms)
+        return {
+            "tenant": self.tenant.slug, "run": self.run_id, "calls": self.n_calls, "agents": self.n_agents,
+            "offered": kpis.offered, "answered": kpis.answered, "abandoned": kpis.abandoned + kpis.short_abandoned,
+            "voicemail": calls.filter(outcome="voicemail").count(),
+            "callbacks": Callback.objects.filter(origin_call__sim_run=self.run_id).count(),
+            "callbacks_completed": Callback.objects.filter(origin_call__sim_run=self.run_id,
+                                                           status="completed").count(),
+            "double_offers": double_offers(self.run_id),
+            "lost_calls": calls.filter(status__in=ACTIVE_STATUSES).count() + len(self.carrier.live_calls()),
+            "service_level": kpis.service_level, "asa_s": kpis.asa_s, "abandon_rate": kpis.abandon_rate,
+            "aht_s": kpis.aht_s,
+            "webhooks": len(hooks), "webhook_errors": len(self.carrier.errors),
+            "webhook_p50_ms": _pct(hooks, 50), "webhook_p99_ms": _pct(hooks, 99),
+            "routing_decisions": len(routing_us), "routing_p50_ms": _pct([u / 1000 for u in routing_us], 50),
+            "routing_p99_ms": _pct([u / 1000 for u in routing_us], 99),
+            "simulated_s": round(self.scheduler.t), "wall_s": round(wall_s, 1),
+        }
+
+
+def double_offers(run_id: str) -> int:
+    """Offers overlapping in time for the same call or the same agent — must be 0 (TEL-8)."""
+    sql = """
+        SELECT count(*) FROM telephony_offer a JOIN telephony_offer b
+          ON a.id < b.id AND (a.call_id = b.call_id OR a.agent_id = b.agent_id)
+         AND a.created_at < coalesce(b.resolved_at, 'infinity')
+         AND b.created_at < coalesce(a.resolved_at, 'infinity')
+        JOIN telephony_call ca ON ca.id = a.call_id JOIN telephony_call cb ON cb.id = b.call_id
+        WHERE ca.sim_run = %s AND cb.sim_run = %s
+    """
+    with connection.cursor() as cur:
+        cur.execute(sql, [run_id, run_id])
+        return cur.fetchone()[0]
+
+
+def _pct(values: list[float], p: float) -> float | None:
+    if not values:
+        return None
+    k = min(len(values) - 1, max(0, math.ceil(p / 100 * len(values)) - 1))
+    return round(sorted(values)[k], 2)
