@@ -108,24 +108,27 @@ def graph_problems(graph: Any, *, queue_ids: set[int] | None = None) -> list[Pro
     problems: list[Problem] = []
     for nid, node in nodes.items():
         problems += _check_node(str(nid), node, nodes, queue_ids)
-    if problems:
-        return problems
+    sound = {nid: n for nid, n in nodes.items() if isinstance(n, dict) and n.get("type") in NODE_TYPES}
+
+    def edges(nid: str) -> list[str]:
+        return [t for _, t in _targets(sound[nid]) if isinstance(t, str) and t in sound] if nid in sound else []
+
     reachable, frontier = {start}, [start]
     while frontier:
-        for _, target in _targets(nodes[frontier.pop()]):
+        for target in edges(frontier.pop()):
             if target not in reachable:
                 reachable.add(target)
                 frontier.append(target)
     problems += [Problem(nid, "is unreachable from the start") for nid in nodes if nid not in reachable]
     problems += [Problem(nid, "is part of a loop with no caller input (the call would spin forever)")
-                 for nid in _silent_cycle_nodes(nodes)]
+                 for nid in _silent_cycle_nodes({nid: n for nid, n in sound.items()}, edges)]
     return problems
 
 
-def _silent_cycle_nodes(nodes: dict) -> list[str]:
+def _silent_cycle_nodes(nodes: dict, edges) -> list[str]:
     """Nodes on a cycle made only of pass-through nodes (no menu or collect to wait on)."""
-    graph = {nid: [t for _, t in _targets(n)] for nid, n in nodes.items() if n["type"] in PASS_TYPES}
-    graph = {nid: [t for t in ts if t in graph] for nid, ts in graph.items()}
+    graph = {nid: [t for t in edges(nid) if nodes[t]["type"] in PASS_TYPES]
+             for nid, n in nodes.items() if n["type"] in PASS_TYPES}
     on_cycle: set[str] = set()
     for root in graph:  # small graphs (≤ 200 nodes): a DFS from each node is plenty
         stack, seen = [root], set()

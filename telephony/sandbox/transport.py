@@ -25,11 +25,13 @@ class Timings:
 
 
 class ClientTransport:
-    def __init__(self, timings: Timings | None = None):
+    def __init__(self, timings: Timings | None = None, keep_history: bool = False):
         from django.test import Client
 
         self.client = Client()
         self.timings = timings or Timings()
+        # (url, params, token, reply): lets tests replay exactly what the carrier sent.
+        self.history: list[tuple[str, dict[str, str], str, Reply]] | None = [] if keep_history else None
 
     def post(self, url: str, params: dict[str, str], token: str) -> Reply:
         parts = urlsplit(url)
@@ -41,7 +43,10 @@ class ClientTransport:
                                 **({"wsgi.url_scheme": "https", "SERVER_PORT": "443"} if parts.scheme == "https"
                                    else {}))
         self.timings.webhook_ms.append((time.perf_counter() - t0) * 1000)
-        return Reply(resp.status_code, resp.content.decode())
+        reply = Reply(resp.status_code, resp.content.decode())
+        if self.history is not None:
+            self.history.append((url, dict(params), token, reply))
+        return reply
 
 
 class HttpTransport:

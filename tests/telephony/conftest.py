@@ -126,7 +126,7 @@ def build_center(django_db_blocker, *, edition: str = "professional", features: 
                 UserSkill.objects.create(user=users[f"agent{i}"], skill=billing, proficiency=i)
         connection.set_schema_to_public()
     scheduler = VirtualScheduler(start=datetime.now(UTC).replace(microsecond=0))
-    carrier = SandboxCarrier(transport=ClientTransport(), scheduler=scheduler)
+    carrier = SandboxCarrier(transport=ClientTransport(keep_history=True), scheduler=scheduler)
     center = Center(tenant=tenant, host=f"{slug}.localhost", users=users, carrier=carrier, scheduler=scheduler,
                     number=number)
     from telephony.sandbox import carrier_installed
