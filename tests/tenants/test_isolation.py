@@ -155,5 +155,8 @@ def test_every_tenant_api_route_is_covered_by_this_suite(cast):
         "/api/v1/agents", "/api/v1/agents/me/state", "/api/v1/agents/<int:pk>/state",
         "/api/v1/agents/<int:pk>/state-log",
     }
+    from tests.telephony.test_isolation import telephony_routes
+
+    covered |= set(telephony_routes())  # probed with A's ids by tests/telephony/test_isolation.py
     routes = {"/" + str(p.pattern) for p in get_resolver(urls_tenant).url_patterns if str(p.pattern).startswith("api/")}
     assert routes - covered == set()
