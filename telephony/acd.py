@@ -29,16 +29,13 @@ from telephony.models import (
     Call,
     CallStatus,
     Offer,
-    Queue,
-    QueueMember,
-    QueueSkill,
-    RoutingDecision,
     Strategy,
 )
 
 logger = logging.getLogger(__name__)
 CANDIDATE_CALLS = 20
 
+PROFILE_FIELDS = [f.column for f in AgentProfile._meta.concrete_fields]
 ORDER_BY = {
     Strategy.LONGEST_IDLE: "p.available_since ASC NULLS FIRST, p.id",
     Strategy.ROUND_ROBIN: "p.last_offer_at ASC NULLS FIRST, p.id",
@@ -60,16 +57,28 @@ class QueueRules:
     sticky_timeout_s: int
 
 
+RULES_SQL = """
+    q.id, q.name, q.strategy, q.offer_timeout_s, q.sticky_timeout_s,
+    coalesce((SELECT json_agg(json_build_array(qs.skill_id, qs.min_proficiency, s.name) ORDER BY qs.skill_id)
+              FROM telephony_queueskill qs JOIN accounts_skill s ON s.id = qs.skill_id
+              WHERE qs.queue_id = q.id), '[]'::json),
+    EXISTS (SELECT 1 FROM telephony_queuemember m WHERE m.queue_id = q.id)
+"""
+
+
+def _rules_from_row(row) -> QueueRules:
+    qid, name, strategy, timeout, sticky, skills, has_members = row
+    return QueueRules(id=qid, name=name, strategy=strategy, skills=[tuple(s) for s in skills],
+                      has_members=has_members, offer_timeout_s=timeout, sticky_timeout_s=sticky)
+
+
 def queue_rules(queue_id: int, cache: dict[int, QueueRules] | None = None) -> QueueRules:
+    """A queue's routing rules, read fresh (admin changes apply to the next decision)."""
     if cache is not None and queue_id in cache:
         return cache[queue_id]
-    q = Queue.objects.only("name", "strategy", "offer_timeout_s", "sticky_timeout_s").get(pk=queue_id)
-    rules = QueueRules(
-        id=q.pk, name=q.name, strategy=q.strategy,
-        skills=list(QueueSkill.objects.filter(queue_id=queue_id).values_list("skill_id", "min_proficiency",
-                                                                               "skill__name")),
-        has_members=QueueMember.objects.filter(queue_id=queue_id).exists(),
-        offer_timeout_s=q.offer_timeout_s, sticky_timeout_s=q.sticky_timeout_s)
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT {RULES_SQL} FROM telephony_queue q WHERE q.id = %s", [queue_id])
+        rules = _rules_from_row(cur.fetchone())
     if cache is not None:
         cache[queue_id] = rules
     return rules
@@ -86,7 +95,7 @@ def eligible_agents_sql(rules: QueueRules, *, call_pk: int, relaxed: bool, prefe
                         simulated: bool, now: datetime, lock: bool, limit: int | None = 1) -> tuple[str, list]:
     """SELECT of available agents able to take this call, best first for the queue's strategy."""
     params: list = []
-    cols = ["p.id", "p.user_id", "u.email", "p.available_since", "p.last_offer_at"]
+    cols = [f"p.{f}" for f in PROFILE_FIELDS] + ["u.email", "u.status", "u.is_bot", "u.full_name"]
     if rules.strategy == Strategy.LEAST_OCCUPIED:
         day = _day_start(now)
         cols.append("(SELECT count(*) FROM telephony_call c2 WHERE c2.agent_id = p.user_id "
@@ -150,25 +159,32 @@ def _dict_rows(cursor) -> list[dict]:
     return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
 
 
-def _route_one(simulated: bool, cache: dict[int, QueueRules]) -> bool:
+CALL_PICK_SQL = f"""
+    SELECT c.id, c.queued_at, c.preferred_agent_id, c.skills_relaxed, c.ani, c.ivr_path, c.collected,
+           c.caller_tier, {RULES_SQL}
+      FROM telephony_call c JOIN telephony_queue q ON q.id = c.queue_id
+     WHERE c.status = 'queued' AND (c.sim_run <> '') = %s AND q.strategy <> 'ring_all' AND NOT (c.id = ANY(%s))
+     ORDER BY c.priority DESC, c.queued_at ASC, c.id
+     LIMIT 1 FOR UPDATE OF c SKIP LOCKED
+"""
+
+
+def _route_one(simulated: bool, cache: dict[int, QueueRules] | None = None) -> bool:
+    """Lock the first waiting call nobody else holds (with its queue's rules, one round trip),
+    find it an agent; calls no agent can take are passed over for the next one."""
     with transaction.atomic():
         now = clock.now()
-        with connection.cursor() as cur:
-            cur.execute(
-                "SELECT c.id FROM telephony_call c JOIN telephony_queue q ON q.id = c.queue_id "
-                "WHERE c.status = 'queued' AND (c.sim_run <> '') = %s AND q.strategy <> 'ring_all' "
-                "ORDER BY c.priority DESC, c.queued_at ASC, c.id LIMIT %s", [simulated, CANDIDATE_CALLS])
-            candidates = [r[0] for r in cur.fetchall()]
-        for call_pk in candidates:
+        tried: list[int] = []
+        for _ in range(CANDIDATE_CALLS):
             t0 = time.perf_counter()
             with connection.cursor() as cur:
-                cur.execute("SELECT id, queue_id, queued_at, preferred_agent_id, skills_relaxed FROM telephony_call "
-                            "WHERE id = %s AND status = 'queued' FOR UPDATE SKIP LOCKED", [call_pk])
+                cur.execute(CALL_PICK_SQL, [simulated, tried])
                 row = cur.fetchone()
             if row is None:
-                continue  # another router has it, or it is no longer waiting
-            _, queue_id, queued_at, preferred, relaxed = row
-            rules = queue_rules(queue_id, cache)
+                return False
+            call_pk, queued_at, preferred, relaxed, ani, ivr_path, collected, tier = row[:8]
+            tried.append(call_pk)
+            rules = _rules_from_row(row[8:])
             sticky = preferred is not None and (now - queued_at) < timedelta(seconds=rules.sticky_timeout_s)
             sql, params = eligible_agents_sql(rules, call_pk=call_pk, relaxed=relaxed,
                                               preferred=preferred if sticky else None, simulated=simulated,
@@ -179,31 +195,63 @@ def _route_one(simulated: bool, cache: dict[int, QueueRules]) -> bool:
             if not agents:
                 continue
             agent = agents[0]
-            _offer(call_pk, agent, rules, now, reason=_reason(rules, agent, now, relaxed=relaxed, sticky=sticky),
-                   t0=t0)
+            call = Call(pk=call_pk, status=CallStatus.OFFERED, queue_id=rules.id, agent_id=agent["user_id"], ani=ani,
+                        ivr_path=ivr_path, collected=collected, caller_tier=tier)
+            _reserve(call, agent, rules, now, reason=_reason(rules, agent, now, relaxed=relaxed, sticky=sticky), t0=t0)
             return True
         return False
 
 
-def _offer(call_pk: int, agent: dict, rules: QueueRules, now: datetime, *, reason: str, t0: float,
-           set_call_status: bool = True) -> Offer:
-    from telephony.services.agents import agent_set_state
-    from telephony.services.calls import push_offer
-    from telephony.services.common import call_event
+RESERVE_SQL = """
+WITH offer AS (
+    INSERT INTO telephony_offer (call_id, agent_id, status, created_at, expires_at)
+    VALUES (%(call)s, %(agent)s, 'pending', %(now)s, %(expires)s) RETURNING id),
+call AS (
+    UPDATE telephony_call SET status = 'offered', offered_at = %(now)s, agent_id = %(agent)s
+     WHERE id = %(call)s AND %(set_call)s),
+profile AS (
+    UPDATE telephony_agentprofile SET state = 'reserved', state_since = %(now)s, not_ready_reason = '',
+           wrap_up_until = NULL, last_offer_at = %(now)s WHERE id = %(profile)s AND state = 'available'
+    RETURNING id),
+change AS (
+    INSERT INTO telephony_agentstatechange (agent_id, at, from_state, to_state, reason, source, actor_email)
+    SELECT id, %(now)s, 'available', 'reserved', '', 'system', '' FROM profile),
+event AS (
+    INSERT INTO telephony_callevent (call_id, at, kind, actor_email, detail)
+    VALUES (%(call)s, %(now)s, 'offered', '', %(detail)s)),
+decision AS (
+    INSERT INTO telephony_routingdecision (at, call_id, queue_id, agent_id, strategy, reason, elapsed_us)
+    VALUES (%(now)s, %(call)s, %(queue)s, %(agent)s, %(strategy)s, %(reason)s, %(elapsed)s))
+SELECT (SELECT id FROM offer), (SELECT count(*) FROM profile)
+"""
 
+
+def _reserve(call: Call, agent: dict, rules: QueueRules, now: datetime, *, reason: str, t0: float,
+             set_call_status: bool = True) -> int:
+    """The ACD's hot path: offer, call, agent state (TEL-10 system transition available → reserved,
+    logged like any other), call event and routing decision written in one round trip."""
+    from psycopg.types.json import Jsonb
+
+    from telephony.agent_state import transition_allowed
+    from telephony.services.agents import push_agent_state
+    from telephony.services.calls import push_offer
+    from telephony.services.common import push_call_update
+
+    assert transition_allowed(Source.SYSTEM, AgentState.AVAILABLE, AgentState.RESERVED)
     expires = now + timedelta(seconds=rules.offer_timeout_s)
-    offer = Offer.objects.create(call_id=call_pk, agent_id=agent["user_id"], created_at=now, expires_at=expires)
-    if set_call_status:
-        Call.objects.filter(pk=call_pk).update(status=CallStatus.OFFERED, offered_at=now, agent_id=agent["user_id"])
-    profile = AgentProfile.objects.select_related("user").get(pk=agent["id"])
-    agent_set_state(user=profile.user, profile=profile, to_state=AgentState.RESERVED, source=Source.SYSTEM)
-    call = Call.objects.select_related("queue").get(pk=call_pk)
-    call_event(call, "offered", agent=agent["email"], reason=reason, expires_at=expires.isoformat())
-    push_offer(call, agent["user_id"], expires)
-    RoutingDecision.objects.create(at=now, call_id=call_pk, queue_id=rules.id or None, agent_id=agent["user_id"],
-                                   strategy=rules.strategy, reason=reason,
-                                   elapsed_us=int((time.perf_counter() - t0) * 1e6))
-    return offer
+    detail = {"agent": agent["email"], "reason": reason, "expires_at": expires.isoformat()}
+    with connection.cursor() as cur:
+        cur.execute(RESERVE_SQL, {
+            "call": call.pk, "agent": agent["user_id"], "profile": agent["id"], "now": now, "expires": expires,
+            "detail": Jsonb(detail), "queue": rules.id, "strategy": rules.strategy, "reason": reason[:300],
+            "elapsed": int((time.perf_counter() - t0) * 1e6), "set_call": set_call_status})
+        offer_id, reserved = cur.fetchone()
+    if reserved != 1:  # the row lock makes this impossible; refuse rather than log a lie
+        raise RuntimeError(f"agent {agent['user_id']} was not available when reserved")
+    push_agent_state(agent["user_id"], AgentState.RESERVED, "", now, Source.SYSTEM)
+    push_call_update(call, "offered", detail)
+    push_offer(call, agent["user_id"], expires, queue_name=rules.name)
+    return offer_id
 
 
 def route(*, simulated: bool = False, max_matches: int = 200) -> int:
@@ -272,11 +320,14 @@ def ring_all_claimable(*, user: User) -> list[Call]:
 def offer_direct(*, call: Call, agent: User, reason: str) -> Offer | None:
     """Offer a call to one named agent (transfers, consults); None if they cannot take it now."""
     now = clock.now()
-    profile = (AgentProfile.objects.select_for_update(skip_locked=True)
-               .filter(user=agent, state=AgentState.AVAILABLE).values("id", "user_id", "user__email").first())
-    if profile is None:
+    cols = [f"p.{f}" for f in PROFILE_FIELDS] + ["u.email", "u.status", "u.is_bot", "u.full_name"]
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT {', '.join(cols)} FROM telephony_agentprofile p JOIN accounts_user u ON u.id = p.user_id "
+                    f"WHERE p.user_id = %s AND p.state = 'available' FOR UPDATE OF p SKIP LOCKED", [agent.pk])
+        rows = _dict_rows(cur)
+    if not rows:
         return None
     rules = queue_rules(call.queue_id) if call.queue_id else QueueRules(
         id=0, name="", strategy="direct", skills=[], has_members=False, offer_timeout_s=20, sticky_timeout_s=0)
-    row = {"id": profile["id"], "user_id": profile["user_id"], "email": profile["user__email"]}
-    return _offer(call.pk, row, rules, now, reason=reason, t0=time.perf_counter(), set_call_status=False)
+    offer_id = _reserve(call, rows[0], rules, now, reason=reason, t0=time.perf_counter(), set_call_status=False)
+    return Offer.objects.get(pk=offer_id)

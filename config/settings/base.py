@@ -65,6 +65,9 @@ TENANT_MODEL = "tenants.Tenant"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
 TENANT_BASE_SCHEMA = "tenant_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
+# Issue `SET search_path` once per tenant switch, not before every query (halves round trips;
+# django-tenants forgets the cached path on rollback, savepoint rollback and reconnect).
+TENANT_LIMIT_SET_CALLS = True
 # Pre-cloned schemas kept ready for signup (0 disables the pool; signup then clones).
 TENANT_SPARE_POOL = env.int("TENANT_SPARE_POOL", default=3)
 PUBLIC_SCHEMA_URLCONF = "config.urls_public"

@@ -82,21 +82,26 @@ def agent_set_state(*, user: User, to_state: str, reason: str = "", source: str 
         profile.last_seen_at = now
     if reason == NotReadyReason.MISSED:
         profile.missed_offers += 1
-    profile.save()
+    profile.save(update_fields=["state", "state_since", "not_ready_reason", "wrap_up_until", "available_since",
+                                "last_offer_at", "last_seen_at", "missed_offers"])
     AgentStateChange.objects.create(agent=profile, at=now, from_state=current, to_state=to_state, reason=reason,
                                     source=source, actor_email=actor.email if actor else "")
     if source == Source.SUPERVISOR:
         audit_record(actor=actor, action="agent.force_state", target=user, ip=ip,
                      summary=f"Forced {user.email} from {current} to {to_state}",
                      detail={"from": current, "to": to_state, "reason": reason})
-    event_on_commit([f"agent.{user.pk}", "supervisors"], "agent.state", {
-        "agent": user.pk, "state": to_state, "reason": reason, "since": now.isoformat(), "source": source,
-    })
+    push_agent_state(user.pk, to_state, reason, now, source)
     if to_state == AgentState.AVAILABLE:
         from telephony import acd
 
         acd.route_on_commit(simulated=user.is_bot)
     return profile
+
+
+def push_agent_state(user_pk: int, state: str, reason: str, since: datetime, source: str) -> None:
+    event_on_commit([f"agent.{user_pk}", "supervisors"], "agent.state", {
+        "agent": user_pk, "state": state, "reason": reason, "since": since.isoformat(), "source": source,
+    })
 
 
 @transaction.atomic

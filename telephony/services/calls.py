@@ -427,10 +427,12 @@ def conference_event(*, conference_name: str, conference_sid: str, event: str) -
         call.save(update_fields=["conference_sid"])
 
 
-def push_offer(call: Call, agent_id: int, expires_at, ring_all: bool = False) -> None:
+def push_offer(call: Call, agent_id: int, expires_at, ring_all: bool = False, queue_name: str | None = None) -> None:
     """Tell an agent's desk that a call is ringing for them (screen-pop basics included)."""
+    if queue_name is None:
+        queue_name = call.queue.name if call.queue_id else ""
     event_on_commit([f"agent.{agent_id}"], "call.offer", {
-        "call": call.pk, "ani": call.ani, "queue": call.queue.name if call.queue else "",
+        "call": call.pk, "ani": call.ani, "queue": queue_name,
         "ivr_path": call.ivr_path, "collected": call.collected, "tier": call.caller_tier,
         "expires_at": expires_at.isoformat() if expires_at else None, "ring_all": ring_all,
         "accept_url": f"/api/v1/calls/{call.pk}/accept",

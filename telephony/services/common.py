@@ -22,10 +22,14 @@ def call_event(call: Call, kind: str, *, actor: User | None = None, **detail: An
     """Append to the call's event log (and tell the people watching it)."""
     event = CallEvent.objects.create(call=call, at=clock.now(), kind=kind, actor_email=actor.email if actor else "",
                                      detail=detail)
+    push_call_update(call, kind, detail)
+    return event
+
+
+def push_call_update(call: Call, kind: str, detail: dict) -> None:
     audiences = ["supervisors"] + ([f"agent.{call.agent_id}"] if call.agent_id else [])
     event_on_commit(audiences, "call.update", {"call": call.pk, "event": kind, "status": call.status,
                                                "queue": call.queue_id, "agent": call.agent_id, **detail})
-    return event
 
 
 def provider_on_commit(action: Callable[[Provider], Any], *, what: str,
