@@ -50,6 +50,7 @@ test: services $(STAMP)/chromium
 bench: migrate
 	mkdir -p bench/results
 	$(ENV_UP) && $(BIN)/python bench/signup.py
+	$(ENV_UP) && $(BIN)/python bench/routing.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -44,7 +44,7 @@ AGENTS = int(os.environ.get("BENCH_AGENTS", 100))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 5))
 # One router per core; a second pass oversubscribes (one more router than cores) to show the tail.
 WORKERS = int(os.environ.get("BENCH_WORKERS", os.cpu_count() or 2))
-FULL_CALLS = int(os.environ.get("BENCH_FULL_CALLS", 1000))
+FULL_CALLS = int(os.environ.get("BENCH_FULL_CALLS", 5000))
 ANCHOR_MS = 12.0
 TARGET_RATE, TARGET_P99_MS = 200.0, 20.0
 RUN = "bench-acd"

@@ -111,6 +111,10 @@ class SandboxCarrier:
         self.endpoints: dict[str, Endpoint] = {}
         self.default_endpoint = Endpoint(answer_after_s=1.0)
         self.errors: list[str] = []  # webhooks the app refused: a healthy run has none
+        self.refusals: list[str] = []  # REST commands about calls that no longer exist
+        # The carrier process looks numbers up in the platform's registry when it has not
+        # been told about them (it may have restarted since they were configured).
+        self.number_resolver: Callable[[str], dict | None] | None = None
         self.log: list[tuple[float, str, str]] = []  # (t, call sid, what happened)
 
     # ---- provisioning (from the app's SandboxProvider) ----
@@ -125,6 +129,11 @@ class SandboxCarrier:
                    tags: dict[str, str] | None = None) -> str:
         """A customer dials one of the numbers (to may be a SIP URI at a tenant's SIP domain)."""
         number = self.numbers.get(_number_of(to))
+        if number is None and self.number_resolver is not None:
+            number = self.number_resolver(_number_of(to))
+            if number is not None:
+                self.accounts[number["account"]] = number.pop("token")
+                self.numbers[_number_of(to)] = number
         if number is None:
             raise CarrierError(f"{to} is not a number of any sandbox account")
         call = CarrierCall(sid=new_sid("CA"), account=number["account"], from_=from_, to=to, direction="inbound",
@@ -184,6 +193,19 @@ class SandboxCarrier:
             self._leave(call)
 
     # ---- REST commands from the app ----
+    # Commands only mint SIDs and schedule the work: the app may send them while the carrier
+    # is waiting for that very app's answer to a webhook (its on-commit hooks run first), so
+    # they must never wait on the carrier. What cannot be done is logged in `refusals`, as
+    # Twilio would answer a REST call about a call that has already ended.
+    def _later(self, what: str, fn) -> None:
+        def run() -> None:
+            try:
+                fn()
+            except CarrierError as exc:
+                self.refusals.append(f"{what}: {exc}")
+
+        self.scheduler.call_later(0, run)
+
     def rest_participant_add(self, *, account: str, conference: str, target: str, caller_id: str,
                              status_url: str, label: str, muted: bool, coach_sid: str | None,
                              start_conference: bool) -> str:
@@ -192,59 +214,78 @@ class SandboxCarrier:
                           label=label, muted=muted, coaching=coach_sid)
         leg.pending_join = {"name": conference, "attrs": {"startConferenceOnEnter": str(start_conference).lower(),
                                                           "endConferenceOnExit": "false"}}
-        self.calls[leg.sid] = leg
-        self._note(leg, f"dialling {target} into {conference}")
-        self.scheduler.call_later(0, lambda: self._ring(leg))
+
+        def start() -> None:
+            self.calls[leg.sid] = leg
+            self._note(leg, f"dialling {target} into {conference}")
+            self._ring(leg)
+
+        self._later("participant add", start)
         return leg.sid
 
     def rest_participant_update(self, *, conference: str, leg_sid: str, hold: bool | None, muted: bool | None) -> None:
-        leg = self.calls.get(leg_sid)
-        if leg is None or leg.conference is None:
-            raise CarrierError(f"{leg_sid} is not in a conference")
-        if hold is not None:
-            leg.on_hold = hold
-        if muted is not None:
-            leg.muted = muted
-        self._note(leg, f"hold={leg.on_hold} muted={leg.muted}")
+        def update() -> None:
+            leg = self.calls.get(leg_sid)
+            if leg is None or leg.conference is None:
+                raise CarrierError(f"{leg_sid} is not in a conference")
+            if hold is not None:
+                leg.on_hold = hold
+            if muted is not None:
+                leg.muted = muted
+            self._note(leg, f"hold={leg.on_hold} muted={leg.muted}")
+
+        self._later("participant update", update)
 
     def rest_call_redirect(self, *, call_sid: str, url: str) -> None:
-        call = self._live(call_sid)
-        if call.conference:
-            self._leave(call, ending=False)
-        call.gather, call.recording, call.verbs = None, None, []
-        call.gather_gen += 1
-        self.scheduler.call_later(0, lambda: self._fetch_and_run(call, url, {}))
+        def redirect() -> None:
+            call = self._live(call_sid)
+            if call.conference:
+                self._leave(call, ending=False)
+            call.gather, call.recording, call.verbs = None, None, []
+            call.gather_gen += 1
+            self._fetch_and_run(call, url, {})
+
+        self._later("redirect", redirect)
 
     def rest_call_hangup(self, *, call_sid: str) -> None:
-        self._live(call_sid)
-        self.scheduler.call_later(0, lambda: self.hangup(call_sid))
+        self._later("hangup", lambda: self.hangup(call_sid))  # hanging up an ended call is a no-op
 
     def rest_call_dial(self, *, account: str, to: str, caller_id: str, url: str, status_url: str) -> str:
         call = CarrierCall(sid=new_sid("CA"), account=account, from_=caller_id, to=to, direction="outbound-api",
                            status_url=status_url, status_events=("initiated", "ringing", "answered", "completed"),
                            base_url=url)
-        self.calls[call.sid] = call
-        self.scheduler.call_later(0, lambda: self._ring(call))
+
+        def start() -> None:
+            self.calls[call.sid] = call
+            self._ring(call)
+
+        self._later("dial", start)
         return call.sid
 
     def rest_recording_start(self, *, call_sid: str, status_url: str) -> str:
-        call = self._live(call_sid)
         rsid = new_sid("RE")
-        self.recordings[rsid] = {"call": call_sid, "start": self.scheduler.t, "status": "in-progress",
-                                 "status_url": status_url, "account": call.account}
-        self.scheduler.call_later(0, lambda: self._post(call, status_url, {
-            "RecordingSid": rsid, "RecordingStatus": "in-progress", "RecordingUrl": "",
-            "RecordingDuration": "0"}))
+
+        def start() -> None:
+            call = self._live(call_sid)
+            self.recordings[rsid] = {"call": call_sid, "start": self.scheduler.t, "status": "in-progress",
+                                     "status_url": status_url, "account": call.account}
+            self._post(call, status_url, {"RecordingSid": rsid, "RecordingStatus": "in-progress",
+                                          "RecordingUrl": "", "RecordingDuration": "0"})
+
+        self._later("recording start", start)
         return rsid
 
     def rest_recording_set_paused(self, *, recording_sid: str, paused: bool) -> None:
-        rec = self.recordings.get(recording_sid)
-        if rec is None:
-            raise CarrierError(f"no recording {recording_sid}")
-        rec["status"] = "paused" if paused else "in-progress"
+        def update() -> None:
+            rec = self.recordings.get(recording_sid)
+            if rec is None:
+                raise CarrierError(f"no recording {recording_sid}")
+            rec["status"] = "paused" if paused else "in-progress"
+
+        self._later("recording pause", update)
 
     def rest_recording_delete(self, *, recording_sid: str) -> None:
-        self.recordings.pop(recording_sid, None)
+        self._later("recording delete", lambda: self.recordings.pop(recording_sid, None))
 
     # ---- internals ----
     def _live(self, sid: str) -> CarrierCall:

@@ -47,3 +47,51 @@ class VirtualScheduler:
             if not self.step():
                 return
         raise RuntimeError("sandbox scheduler did not go idle")
+
+
+class RealtimeScheduler:
+    """Wall-clock time for the carrier process: one thread runs every event in order, so the
+    carrier's state is only ever touched from that thread."""
+
+    def __init__(self) -> None:
+        import threading
+        import time
+        from datetime import UTC
+
+        self._time = time
+        self.start = datetime.now(UTC)
+        self._t0 = time.monotonic()
+        self._heap: list[tuple[float, int, Callable[[], None]]] = []
+        self._seq = itertools.count()
+        self._cond = threading.Condition()
+        self._stopped = False
+
+    @property
+    def t(self) -> float:
+        return self._time.monotonic() - self._t0
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=self.t)
+
+    def call_later(self, delay_s: float, fn: Callable[[], None]) -> None:
+        with self._cond:
+            heapq.heappush(self._heap, (self.t + max(0.0, delay_s), next(self._seq), fn))
+            self._cond.notify()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify()
+
+    def run_forever(self, on_error: Callable[[BaseException], None]) -> None:
+        while True:
+            with self._cond:
+                while not self._stopped and (not self._heap or self._heap[0][0] > self.t):
+                    self._cond.wait(timeout=None if not self._heap else max(0.0, self._heap[0][0] - self.t))
+                if self._stopped:
+                    return
+                _, _, fn = heapq.heappop(self._heap)
+            try:
+                fn()
+            except Exception as exc:  # one bad event must not stop the carrier
+                on_error(exc)

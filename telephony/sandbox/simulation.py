@@ -327,6 +327,7 @@ class Simulation:
             "service_level": kpis.service_level, "asa_s": kpis.asa_s, "abandon_rate": kpis.abandon_rate,
             "aht_s": kpis.aht_s,
             "webhooks": len(hooks), "webhook_errors": len(self.carrier.errors),
+            "carrier_refusals": len(self.carrier.refusals),
             "webhook_p50_ms": _pct(hooks, 50), "webhook_p99_ms": _pct(hooks, 99),
             "routing_decisions": len(routing_us), "routing_p50_ms": _pct([u / 1000 for u in routing_us], 50),
             "routing_p99_ms": _pct([u / 1000 for u in routing_us], 99),
