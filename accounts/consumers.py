@@ -1,10 +1,23 @@
 """Websocket endpoint for a signed-in user. Issue 4 adds desk/wallboard events; the
 foundation provides authentication, tenant-scoped groups and instant revocation."""
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from accounts.models import Role
 from tenants.realtime import EVENT_VERSION
+
+
+@database_sync_to_async
+def _heartbeat(tenant, user) -> None:
+    from django.db import connection
+    from django_tenants.utils import tenant_context
+
+    from telephony.services import agent_heartbeat
+
+    with tenant_context(tenant):
+        agent_heartbeat(user=user)
+    connection.set_schema_to_public()
 
 
 class EventsConsumer(AsyncJsonWebsocketConsumer):
@@ -31,6 +44,9 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content, **kwargs):
         if content.get("type") == "ping":
+            user = self.scope["user"]
+            if user.has_role(Role.AGENT):
+                await _heartbeat(self.scope["tenant"], user)  # presence (RT-4): the desk is alive
             await self.send_json({"v": EVENT_VERSION, "type": "pong"})
 
     async def session_revoked(self, event):

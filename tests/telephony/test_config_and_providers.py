@@ -107,7 +107,7 @@ def test_twilio_adapter_speaks_twilios_rest_api():
     from telephony.providers.twilio import TwilioProvider
 
     wire = TwilioWire()
-    tw = TwilioProvider(account_sid="AC42", auth_token="12345", http_client=wire)
+    tw = TwilioProvider(account_sid="AC42", auth_token="a-32-byte-long-test-auth-token-xx", http_client=wire)
     sid = tw.participant_add(Participant(conference="call-CAx", target="client:agent-7", caller_id="+18005550100",
                                          status_url="https://acme.example/telephony/voice/leg?leg=9",
                                          label="supervisor-9", muted=False, coach_sid="CA" + "3" * 32))
@@ -126,7 +126,7 @@ def test_twilio_adapter_speaks_twilios_rest_api():
     tw.call_hangup(call_sid="CA5")
     assert wire.requests[-1][2] == {"Status": "completed"}
     token = tw.access_token(identity="agent-7")
-    claims = jwt.decode(token, "12345", algorithms=["HS256"], options={"verify_aud": False})
+    claims = jwt.decode(token, "a-32-byte-long-test-auth-token-xx", algorithms=["HS256"], options={"verify_aud": False})
     assert claims["grants"]["identity"] == "agent-7" and claims["grants"]["voice"]["incoming"]["allow"] is True
 
 
