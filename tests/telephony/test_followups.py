@@ -130,6 +130,7 @@ def test_recorded_queue_stores_the_recording_and_access_is_checked_and_audited(c
         actions = list(AuditEvent.objects.filter(target_type="recording").values_list("action", flat=True))
     assert actions.count("recording.access") == 2 and "recording.pause" in actions and "recording.resume" in actions
     assert center.api("admin").delete(f"/api/v1/recordings/{rec.pk}").status_code == 204
+    center.run()
     assert rec.sid not in center.carrier.recordings  # deleted at the carrier too
     assert center.api("supervisor").get(f"/api/v1/recordings/{rec.pk}").status_code == 410
 
