@@ -48,7 +48,13 @@ class SandboxProvider(Provider):
             raise ProviderError(f"sandbox carrier unreachable at {settings.SANDBOX_CARRIER_URL}: {exc}") from exc
 
     def number_configure(self, *, e164: str, voice_url: str, status_url: str) -> None:
-        self._send("number_configure", account=self.account, e164=e164, voice_url=voice_url, status_url=status_url)
+        from telephony.sandbox import installed_carrier
+
+        # The carrier process reads numbers from the platform's registry when a call comes
+        # in (it may not even be running yet); only an in-process carrier is told directly.
+        if installed_carrier() is not None:
+            self._send("number_configure", account=self.account, e164=e164, voice_url=voice_url,
+                       status_url=status_url)
 
     def participant_add(self, participant: Participant) -> str:
         p = participant
