@@ -247,3 +247,12 @@ def test_concurrent_routers_never_double_offer(center, routers):
         assert AgentProfile.objects.filter(user__in=agents, state="reserved").count() == 25
         assert Call.objects.filter(status="offered").count() == 25
         assert Call.objects.filter(status="queued").count() == 15
+
+
+def test_a_full_queue_sends_the_next_caller_to_voicemail(center):
+    _queue(center, max_size=1, max_wait_action="voicemail")
+    first = center.dial(from_="+15550000001")
+    second = center.dial(from_="+15550000002")
+    assert center.call(first).status == "queued"
+    assert "queue_full" in center.events(second)
+    assert center.carrier.calls[second].recording is not None  # at the beep
