@@ -28,6 +28,7 @@ api = [
     path("api/v1/agents/me/state", telephony_api.MyStateView.as_view(), name="api-agent-my-state"),
     path("api/v1/agents/<int:pk>/state", telephony_api.ForceStateView.as_view(), name="api-agent-force-state"),
     path("api/v1/agents/<int:pk>/state-log", telephony_api.StateLogView.as_view(), name="api-agent-state-log"),
+    path("api/v1/agents/<int:pk>/phone", telephony_api.AgentPhoneView.as_view(), name="api-agent-phone"),
     path("api/v1/agents/me/heartbeat", telephony_api.HeartbeatView.as_view(), name="api-agent-heartbeat"),
     path("api/v1/agents/me/softphone-token", telephony_api.SoftphoneTokenView.as_view(), name="api-softphone-token"),
     path("api/v1/calls", telephony_api.CallListView.as_view(), name="api-calls"),

@@ -26,6 +26,7 @@ from telephony.models import (
     RoutingDecision,
 )
 from telephony.serializers import (
+    AgentPhoneSerializer,
     AgentStateSerializer,
     AttemptSerializer,
     BacklogItemSerializer,
@@ -60,6 +61,7 @@ from telephony.serializers import (
 from telephony.services import backlog, callbacks, config, controls, recordings
 
 IsAgent = HasRole.of(Role.AGENT)
+IsAdmin = HasRole.of(Role.TENANT_ADMIN)
 
 
 def _agent_or_404(pk: int):
@@ -105,6 +107,18 @@ class ForceStateView(APIView):
                                  reason=data.validated_data["reason"], source=Source.SUPERVISOR,
                                  actor=request.user, ip=request.META.get("REMOTE_ADDR"))
         return Response(AgentStateSerializer(_agent_or_404(pk)).data)
+
+
+class AgentPhoneView(APIView):
+    permission_classes = [OnTenantDomain, IsAdmin]
+
+    @extend_schema(request=AgentPhoneSerializer, responses=AgentPhoneSerializer,
+                   summary="Ring this agent at a SIP address (empty: the browser softphone)")
+    def put(self, request, pk: int):
+        agent = _agent_or_404(pk)
+        data = _valid(AgentPhoneSerializer, request)
+        profile = services.agents.agent_set_phone(user=agent, sip_uri=data["sip_uri"], actor=request.user)
+        return Response({"sip_uri": profile.sip_uri})
 
 
 class StateLogView(APIView):
@@ -282,7 +296,6 @@ class SoftphoneTokenView(APIView):
 
 # ---------------------------------------------------------------- configuration
 
-IsAdmin = HasRole.of(Role.TENANT_ADMIN)
 
 
 def _admin_writes(request) -> None:

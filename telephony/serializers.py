@@ -282,3 +282,7 @@ class RecordingSerializer(serializers.ModelSerializer):
         model = Recording
         fields = ["id", "sid", "call", "agent", "kind", "status", "media_url", "duration_s", "started_at",
                   "completed_at", "deleted_at"]
+
+
+class AgentPhoneSerializer(serializers.Serializer):
+    sip_uri = serializers.CharField(max_length=200, allow_blank=True)

@@ -16,3 +16,15 @@ def sweep_all() -> int:
                 sweep()
                 swept += 1
     return swept
+
+
+@shared_task(name="telephony.recordings_expire_all", time_limit=600, soft_time_limit=540, ignore_result=True)
+def recordings_expire_all() -> int:
+    """Daily: each tenant's retention period (TEL-13), deletions cascading to the carrier."""
+    from telephony.services.recordings import recordings_expire
+
+    deleted = 0
+    for tenant in tenant_list_live():
+        with tenant_context(tenant):
+            deleted += recordings_expire(retention_days=tenant.recording_retention_days)
+    return deleted

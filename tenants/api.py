@@ -49,6 +49,7 @@ def _settings_payload(tenant) -> dict:
         "seat_cap": tenant.seat_cap, "seats_in_use": seats_in_use(),
         "max_seats": tenant.edition.max_seats if tenant.edition else tenant.seat_cap,
         "features": sorted(tenant_features(tenant)),
+        "recording_retention_days": tenant.recording_retention_days,
     }
 
 
@@ -60,13 +61,16 @@ class TenantSettingsView(APIView):
         return Response(_settings_payload(request.tenant))
 
     @extend_schema(request=TenantSettingsSerializer, responses=TenantSettingsSerializer,
-                   summary="Raise or lower the seat count within the plan")
+                   summary="Raise or lower the seat count within the plan; set recording retention")
     def patch(self, request):
         data = TenantSettingsSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         if "seat_cap" in data.validated_data:
             services.tenant_set_seat_cap(tenant=request.tenant, seat_cap=data.validated_data["seat_cap"],
                                          actor=request.user)
+        if "recording_retention_days" in data.validated_data:
+            services.tenant_set_recording_retention(tenant=request.tenant, actor=request.user,
+                                                    days=data.validated_data["recording_retention_days"])
         return Response(_settings_payload(request.tenant))
 
 

@@ -41,6 +41,8 @@ class Tenant(TenantMixin):
     currency = models.CharField(max_length=3, default="USD")
     created_at = models.DateTimeField(auto_now_add=True)
     deletion_due_at = models.DateTimeField(null=True, blank=True)
+    # TEL-13: recordings older than this are deleted here and at the carrier (0 = keep).
+    recording_retention_days = models.PositiveIntegerField(default=365)
 
     auto_create_schema = True
     auto_drop_schema = False

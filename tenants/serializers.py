@@ -34,6 +34,7 @@ class TenantSettingsSerializer(serializers.Serializer):
     edition = serializers.CharField(read_only=True)
     timezone = serializers.CharField(read_only=True)
     seat_cap = serializers.IntegerField(min_value=1)
+    recording_retention_days = serializers.IntegerField(min_value=0, max_value=3650)
     seats_in_use = serializers.IntegerField(read_only=True)
     max_seats = serializers.IntegerField(read_only=True)
     features = serializers.ListField(child=serializers.CharField(), read_only=True)

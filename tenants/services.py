@@ -240,6 +240,18 @@ def tenant_set_seat_cap(*, tenant: Tenant, seat_cap: int, actor: User) -> Tenant
 
 
 @transaction.atomic
+def tenant_set_recording_retention(*, tenant: Tenant, days: int, actor: User) -> Tenant:
+    """TEL-13: how long recordings are kept (0 = until deleted by hand)."""
+    previous = tenant.recording_retention_days
+    Tenant.objects.filter(pk=tenant.pk).update(recording_retention_days=days)
+    tenant.recording_retention_days = days
+    with tenant_context(tenant):
+        audit_record(actor=actor, action="tenant.recording_retention", target=tenant,
+                     summary=f"Recording retention changed from {previous} to {days} days")
+    return tenant
+
+
+@transaction.atomic
 def tenant_set_credentials(*, tenant: Tenant, provider: str, account_sid: str = "", secret: str = "",
                            sip_domain: str = "", actor: User) -> ProviderCredential:
     if provider not in ProviderCredential.Provider.values:

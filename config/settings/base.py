@@ -224,5 +224,7 @@ LOGGING = {
 SANDBOX_CARRIER_URL = env("SANDBOX_CARRIER_URL", default="http://127.0.0.1:8010")
 # Seconds an agent's desk may stay silent before the agent is logged out (RT-4).
 PRESENCE_GRACE_S = env.int("PRESENCE_GRACE_S", default=45)
+CELERY_BEAT_SCHEDULE["telephony-recordings-expire"] = {"task": "telephony.recordings_expire_all",
+                                                       "schedule": 24 * 3600.0}
 CELERY_BEAT_SCHEDULE["telephony-sweep"] = {"task": "telephony.sweep_all", "schedule": 2.0,
                                            "options": {"expires": 4}}

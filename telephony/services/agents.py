@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from django.db import transaction
@@ -110,4 +111,24 @@ def agent_heartbeat(*, user: User) -> AgentProfile:
     profile = _profile_locked(user)
     profile.last_seen_at = clock.now()
     profile.save(update_fields=["last_seen_at"])
+    return profile
+
+
+SIP_URI = re.compile(r"^sip:[^@\s]+@[A-Za-z0-9.-]+(:\d+)?$")
+MSG_SIP = "Use a SIP address like sip:alice@pbx.example.com, or leave it empty for the browser softphone."
+
+
+@transaction.atomic
+def agent_set_phone(*, user: User, sip_uri: str, actor: User) -> AgentProfile:
+    """Where the carrier rings this agent: a SIP address, or the browser softphone (empty)."""
+    sip_uri = sip_uri.strip()
+    if sip_uri and not SIP_URI.match(sip_uri):
+        raise ServiceError("invalid", f"sip_uri: {MSG_SIP}", {"sip_uri": [MSG_SIP]})
+    if not user.has_role(Role.AGENT):
+        raise ServiceError("not_agent", MSG_NOT_AGENT.format(email=user.email), status_code=409)
+    profile = _profile_locked(user)
+    profile.sip_uri = sip_uri
+    profile.save(update_fields=["sip_uri"])
+    audit_record(actor=actor, action="agent.phone", target=user,
+                 summary=f"{user.email} is now rung at {sip_uri or 'the browser softphone'}")
     return profile

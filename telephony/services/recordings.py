@@ -93,9 +93,10 @@ def recording_access(*, user: User, rec: Recording, ip: str | None = None) -> Re
 
 
 @transaction.atomic
-def recording_delete(*, user: User, rec: Recording, ip: str | None = None) -> Recording:
-    """Delete here and at the carrier (TEL-13 cascade)."""
-    if not user.has_role(Role.TENANT_ADMIN):
+def recording_delete(*, user: User | None, rec: Recording, ip: str | None = None,
+                     reason: str = "") -> Recording:
+    """Delete here and at the carrier (TEL-13 cascade): by an admin, or by retention (no user)."""
+    if user is not None and not user.has_role(Role.TENANT_ADMIN):
         raise ServiceError("forbidden", "Only tenant admins may delete recordings.", status_code=403)
     rec = Recording.objects.select_for_update().get(pk=rec.pk)
     if rec.status == RecordingStatus.DELETED:
@@ -104,6 +105,22 @@ def recording_delete(*, user: User, rec: Recording, ip: str | None = None) -> Re
     rec.save()
     sid = rec.sid
     provider_on_commit(lambda p: p.recording_delete(recording_sid=sid), what="delete recording")
+    who = user.email if user else "Retention"
     audit_record(actor=user, action="recording.delete", target=rec, ip=ip,
-                 summary=f"{user.email} deleted the recording of call {rec.call_id}")
+                 summary=f"{who} deleted the recording of call {rec.call_id}" + (f" ({reason})" if reason else ""))
     return rec
+
+
+def recordings_expire(*, retention_days: int, limit: int = 500) -> int:
+    """Delete recordings past the tenant's retention period; returns how many."""
+    from datetime import timedelta
+
+    if retention_days <= 0:
+        return 0
+    cutoff = clock.now() - timedelta(days=retention_days)
+    old = Recording.objects.filter(started_at__lt=cutoff).exclude(status=RecordingStatus.DELETED)
+    done = 0
+    for rec in old.order_by("started_at")[:limit]:
+        recording_delete(user=None, rec=rec, reason=f"older than {retention_days} days")
+        done += 1
+    return done

@@ -143,3 +143,22 @@ def test_a_tenant_on_twilio_gets_the_twilio_adapter(cast):
     with tenant_context(cast.b.tenant):
         assert provider_for_current_tenant().name == "sandbox"
     connection.set_schema_to_public()
+
+
+def test_an_agent_on_a_sip_phone_is_rung_at_their_sip_address(center):
+    agent = center.users["agent1"]
+    admin = center.api("admin")
+    bad = admin.put(f"/api/v1/agents/{agent.pk}/phone", {"sip_uri": "alice at pbx"}, content_type="application/json")
+    assert bad.status_code == 400 and "sip:" in bad.json()["error"]["message"]
+    ok = admin.put(f"/api/v1/agents/{agent.pk}/phone", {"sip_uri": "sip:alice@pbx.example.com"},
+                   content_type="application/json")
+    assert ok.status_code == 200
+    assert center.api("agent2").put(f"/api/v1/agents/{agent.pk}/phone", {"sip_uri": ""},
+                                    content_type="application/json").status_code == 403
+    sid = center.dial()
+    center.ready("agent1")
+    center.post("agent1", f"/api/v1/calls/{center.call(sid).pk}/accept")
+    center.advance(2)
+    assert center.call(sid).status == "connected"
+    assert any(c.to == "sip:alice@pbx.example.com" and c.status == "in-progress"
+               for c in center.carrier.calls.values())

@@ -161,3 +161,32 @@ def test_monitoring_needs_the_entitlement_and_the_role(center):
     tenant_set_feature(tenant=center.tenant, feature="supervisor_monitoring", enabled=False)
     refused = center.post("supervisor", f"/api/v1/calls/{pk}/monitor", {"mode": "barge"})
     assert refused.status_code == 403 and "not part of your plan" in refused.json()["error"]["message"]
+
+
+def test_recordings_past_the_retention_period_are_deleted_here_and_at_the_carrier(center):
+    from telephony.models import Call, Recording
+    from telephony.services.recordings import recordings_expire
+    from tenants.services import tenant_set_recording_retention
+
+    admin = center.api("admin")
+    resp = admin.patch("/api/v1/tenant", {"recording_retention_days": 30}, content_type="application/json")
+    assert resp.status_code == 200 and resp.json()["recording_retention_days"] == 30
+    assert admin.patch("/api/v1/tenant", {"recording_retention_days": -1},
+                       content_type="application/json").status_code == 400
+    with center.in_tenant():
+        call = Call.objects.create(sid="CAold", ani="+15550000001", status="ended")
+        old = Recording.objects.create(sid="REold", call=call, status="completed",
+                                       started_at=clock.now() - timedelta(days=31))
+        new = Recording.objects.create(sid="REnew", call=call, status="completed",
+                                       started_at=clock.now() - timedelta(days=29))
+    center.carrier.recordings.update({"REold": {"status": "completed"}, "REnew": {"status": "completed"}})
+    with center.in_tenant():
+        assert recordings_expire(retention_days=30) == 1
+        old.refresh_from_db()
+        new.refresh_from_db()
+    center.run()
+    assert (old.status, new.status) == ("deleted", "completed")
+    assert "REold" not in center.carrier.recordings and "REnew" in center.carrier.recordings
+    tenant_set_recording_retention(tenant=center.tenant, days=0, actor=center.users["admin"])
+    with center.in_tenant():
+        assert recordings_expire(retention_days=0) == 0
