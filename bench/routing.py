@@ -20,11 +20,13 @@ Prints JSON and writes bench/results/routing.json.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import multiprocessing as mp
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -185,6 +187,8 @@ def full_worker(args) -> dict:
 
     tenant_id, calls = args
     connections.close_all()
+    logging.getLogger("django.request").setLevel(logging.ERROR)  # bots meet 409s by design (late accepts)
+    warnings.filterwarnings("ignore", message="No directory at")  # whitenoise before collectstatic
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     tenant = Tenant.objects.get(pk=tenant_id)
