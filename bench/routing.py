@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import multiprocessing as mp
 import os
 import sys
@@ -41,6 +40,8 @@ django.setup()
 from django.db import connection, connections  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
 
+from telephony.sandbox.simulation import percentile  # noqa: E402
+
 TENANTS = int(os.environ.get("BENCH_TENANTS", 10))
 AGENTS = int(os.environ.get("BENCH_AGENTS", 100))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 5))
@@ -50,13 +51,6 @@ FULL_CALLS = int(os.environ.get("BENCH_FULL_CALLS", 5000))
 ANCHOR_MS = 12.0
 TARGET_RATE, TARGET_P99_MS = 200.0, 20.0
 RUN = "bench-acd"
-
-
-def pct(values: list[float], p: float) -> float | None:
-    if not values:
-        return None
-    values = sorted(values)
-    return round(values[min(len(values) - 1, max(0, math.ceil(p / 100 * len(values)) - 1))], 2)
 
 
 def ensure_tenants() -> list:
@@ -174,23 +168,19 @@ def phase_acd(tenants, workers: int = WORKERS, rounds: int = ROUNDS) -> dict:
     decisions = len(all_lat)
     rate = decisions / sum(walls)
     return {"decisions": decisions, "expected": rounds * TENANTS * AGENTS, "workers": workers,
-            "decisions_per_s": round(rate, 1), "decision_p50_ms": pct(all_lat, 50),
-            "decision_p99_ms": pct(all_lat, 99), "double_offers": doubles, "wall_s": round(sum(walls), 2)}
+            "decisions_per_s": round(rate, 1), "decision_p50_ms": percentile(all_lat, 50),
+            "decision_p99_ms": percentile(all_lat, 99), "double_offers": doubles, "wall_s": round(sum(walls), 2)}
 
 
 def full_worker(args) -> dict:
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
-    from telephony.sandbox.simulation import Simulation
+    from telephony.sandbox.simulation import Simulation, keep_connection_across_requests
     from tenants.models import Tenant
 
     tenant_id, calls = args
     connections.close_all()
     logging.getLogger("django.request").setLevel(logging.ERROR)  # bots meet 409s by design (late accepts)
     warnings.filterwarnings("ignore", message="No directory at")  # whitenoise before collectstatic
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
+    keep_connection_across_requests()
     tenant = Tenant.objects.get(pk=tenant_id)
     sim = Simulation(tenant=tenant, calls=calls, agents=AGENTS, seed=tenant_id)
     summary = sim.run()
@@ -218,8 +208,8 @@ def phase_full(tenants) -> dict:
     connection.set_schema_to_public()
     return {"calls": sum(r["calls"] for r in results), "answered": sum(r["answered"] for r in results),
             "webhooks": len(hooks), "webhooks_per_s": round(len(hooks) / wall, 1),
-            "webhook_p50_ms": pct(hooks, 50), "webhook_p99_ms": pct(hooks, 99),
-            "routing_p99_ms_in_flow": pct(routing, 99),
+            "webhook_p50_ms": percentile(hooks, 50), "webhook_p99_ms": percentile(hooks, 99),
+            "routing_p99_ms_in_flow": percentile(routing, 99),
             "double_offers": sum(r["double_offers"] for r in results),
             "lost_calls": sum(r["lost_calls"] for r in results),
             "webhook_errors": sum(r["webhook_errors"] for r in results),

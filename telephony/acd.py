@@ -36,6 +36,8 @@ logger = logging.getLogger(__name__)
 CANDIDATE_CALLS = 20
 
 PROFILE_FIELDS = [f.column for f in AgentProfile._meta.concrete_fields]
+# An agent row as the ACD reads it: the whole profile (to write it back) and what the log needs.
+AGENT_COLUMNS = [f"p.{f}" for f in PROFILE_FIELDS] + ["u.email", "u.status", "u.is_bot", "u.full_name"]
 ORDER_BY = {
     Strategy.LONGEST_IDLE: "p.available_since ASC NULLS FIRST, p.id",
     Strategy.ROUND_ROBIN: "p.last_offer_at ASC NULLS FIRST, p.id",
@@ -95,7 +97,7 @@ def eligible_agents_sql(rules: QueueRules, *, call_pk: int, relaxed: bool, prefe
                         simulated: bool, now: datetime, lock: bool, limit: int | None = 1) -> tuple[str, list]:
     """SELECT of available agents able to take this call, best first for the queue's strategy."""
     params: list = []
-    cols = [f"p.{f}" for f in PROFILE_FIELDS] + ["u.email", "u.status", "u.is_bot", "u.full_name"]
+    cols = list(AGENT_COLUMNS)
     if rules.strategy == Strategy.LEAST_OCCUPIED:
         day = _day_start(now)
         cols.append("(SELECT count(*) FROM telephony_call c2 WHERE c2.agent_id = p.user_id "
@@ -320,9 +322,9 @@ def ring_all_claimable(*, user: User) -> list[Call]:
 def offer_direct(*, call: Call, agent: User, reason: str) -> Offer | None:
     """Offer a call to one named agent (transfers, consults); None if they cannot take it now."""
     now = clock.now()
-    cols = [f"p.{f}" for f in PROFILE_FIELDS] + ["u.email", "u.status", "u.is_bot", "u.full_name"]
     with connection.cursor() as cur:
-        cur.execute(f"SELECT {', '.join(cols)} FROM telephony_agentprofile p JOIN accounts_user u ON u.id = p.user_id "
+        cur.execute(f"SELECT {', '.join(AGENT_COLUMNS)} FROM telephony_agentprofile p "
+                    f"JOIN accounts_user u ON u.id = p.user_id "
                     f"WHERE p.user_id = %s AND p.state = 'available' FOR UPDATE OF p SKIP LOCKED", [agent.pk])
         rows = _dict_rows(cur)
     if not rows:

@@ -2,7 +2,6 @@
 configuration (queues, numbers, IVR, caller lists), callbacks, backlog and recordings.
 Thin: validate, call one service, serialize."""
 
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import PermissionDenied
@@ -12,12 +11,11 @@ from rest_framework.views import APIView
 
 from accounts.models import Role
 from accounts.permissions import HasRole, IsAdminOrSupervisor, OnTenantDomain
-from telephony import acd, selectors, services
+from telephony import selectors, services
 from telephony.agent_state import Source
 from telephony.models import (
     ACTIVE_STATUSES,
     BacklogItem,
-    Callback,
     CallerListEntry,
     IvrFlow,
     PhoneNumber,
@@ -145,15 +143,8 @@ def _valid(serializer_cls, request):
     return data.validated_data
 
 
-def _visible_calls(user):
-    qs = selectors.call_list()
-    if user.has_role(Role.SUPERVISOR, Role.TENANT_ADMIN, Role.QA_ANALYST):
-        return qs
-    return qs.filter(Q(agent=user) | Q(legs__user=user)).distinct()
-
-
 def _call_or_404(request, pk: int):
-    return get_object_or_404(_visible_calls(request.user), pk=pk)
+    return get_object_or_404(selectors.calls_visible_to(request.user), pk=pk)
 
 
 IsStaffOrAgent = HasRole.of(Role.AGENT, Role.SUPERVISOR, Role.TENANT_ADMIN, Role.QA_ANALYST)
@@ -166,7 +157,7 @@ class CallListView(APIView):
                    parameters=[OpenApiParameter("status", str), OpenApiParameter("queue", int),
                                OpenApiParameter("active", bool)])
     def get(self, request):
-        qs = _visible_calls(request.user)
+        qs = selectors.calls_visible_to(request.user)
         params = request.query_params
         if params.get("status"):
             qs = qs.filter(status=params["status"])
@@ -213,8 +204,7 @@ class RingingView(APIView):
 
     @extend_schema(responses=CallSerializer(many=True), summary="Calls ringing for me (my offer, ring-all calls)")
     def get(self, request):
-        offered = list(selectors.call_list().filter(offers__agent=request.user, offers__status="pending"))
-        return Response(CallSerializer(offered + acd.ring_all_claimable(user=request.user), many=True).data)
+        return Response(CallSerializer(selectors.calls_ringing_for(request.user), many=True).data)
 
 
 def _call_action(name: str, summary: str, serializer=None, roles=(Role.AGENT,), run=None):
@@ -430,9 +420,9 @@ class IvrFlowRestoreView(APIView):
 
 def _require_feature(request, feature: str) -> None:
     from tenants.features import FEATURE_DISABLED, FEATURES
-    from tenants.selectors import tenant_has_feature
+    from tenants.selectors import current_tenant_has
 
-    if not tenant_has_feature(request.tenant, feature):
+    if not current_tenant_has(feature):
         raise PermissionDenied(FEATURE_DISABLED.format(feature=FEATURES[feature]))
 
 
@@ -472,9 +462,7 @@ class CallbackListView(APIView):
 
     @extend_schema(responses=CallbackSerializer(many=True), summary="Callbacks (agents: theirs and unowned)")
     def get(self, request):
-        qs = Callback.objects.select_related("owner")
-        if not request.user.has_role(Role.SUPERVISOR, Role.TENANT_ADMIN):
-            qs = qs.filter(Q(owner=request.user) | Q(owner__isnull=True))
+        qs = selectors.callbacks_visible_to(request.user)
         if request.query_params.get("status"):
             qs = qs.filter(status=request.query_params["status"])
         return Response(CallbackSerializer(qs[:500], many=True).data)
@@ -495,9 +483,9 @@ class CallbackCancelView(APIView):
 
     @extend_schema(request=None, responses=CallbackSerializer, summary="Cancel a callback")
     def post(self, request, pk: int):
-        qs = Callback.objects.all()
+        qs = selectors.callbacks_visible_to(request.user)
         if not request.user.has_role(Role.SUPERVISOR, Role.TENANT_ADMIN):
-            qs = qs.filter(owner=request.user)
+            qs = qs.filter(owner=request.user)  # cancel only your own promises
         cb = get_object_or_404(qs, pk=pk)
         return Response(CallbackSerializer(callbacks.callback_cancel(callback_pk=cb.pk, actor=request.user)).data)
 

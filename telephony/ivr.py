@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from telephony.addresses import E164
+
 INPUT_TYPES = {"menu", "collect", "survey"}
 PASS_TYPES = {"play", "hours", "tier"}
 TERMINAL_TYPES = {"queue", "voicemail", "callback", "transfer", "hangup"}
@@ -32,7 +34,6 @@ OPTIONAL_BRANCHES: dict[str, tuple[str, ...]] = {
     "hours": ("holiday",), "menu": ("default",), "collect": ("default",),
 }
 DTMF_KEY = re.compile(r"^[0-9*#]{1,4}$")
-E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 MAX_NODES = 200
 MAX_PROMPT = 1000
 

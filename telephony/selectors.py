@@ -15,6 +15,7 @@ from telephony.models import (
     AgentStateChange,
     BusinessHours,
     Call,
+    Callback,
     CallStatus,
     Holiday,
     Queue,
@@ -75,6 +76,29 @@ def queue_expected_wait_s(call: Call, position: int) -> int:
 
 def call_list() -> QuerySet[Call]:
     return Call.objects.select_related("queue", "agent")
+
+
+def calls_visible_to(user: User) -> QuerySet[Call]:
+    """Supervisors, admins and QA see every call; an agent the calls they were on."""
+    if user.has_role(Role.SUPERVISOR, Role.TENANT_ADMIN, Role.QA_ANALYST):
+        return call_list()
+    return call_list().filter(Q(agent=user) | Q(legs__user=user)).distinct()
+
+
+def calls_ringing_for(user: User) -> list[Call]:
+    """The call offered to this agent now, plus ring-all calls they may claim."""
+    from telephony import acd
+
+    offered = list(call_list().filter(offers__agent=user, offers__status="pending"))
+    return offered + acd.ring_all_claimable(user=user)
+
+
+def callbacks_visible_to(user: User) -> QuerySet[Callback]:
+    """Supervisors see all callbacks; an agent their own and the unowned ones."""
+    qs = Callback.objects.select_related("owner")
+    if user.has_role(Role.SUPERVISOR, Role.TENANT_ADMIN):
+        return qs
+    return qs.filter(Q(owner=user) | Q(owner__isnull=True))
 
 
 def queue_list() -> QuerySet[Queue]:

@@ -19,8 +19,9 @@ from django.views.decorators.http import require_POST
 
 from config.errors import ServiceError
 from telephony import twiml
+from telephony.addresses import number_of
 from telephony.models import WebhookReceipt
-from telephony.services import backlog, calls, recordings
+from telephony.services import backlog, callbacks, calls, recordings
 from telephony.signatures import signature_valid, tenant_webhook_token
 from tenants.models import NumberRoute, ProviderCredential
 
@@ -96,7 +97,7 @@ def incoming(params: dict) -> str:
 
     if connection.tenant.state == TenantState.SUSPENDED:
         return twiml.reject()  # TEN-5: no new calls while suspended; nothing is recorded
-    to = calls.number_digits(params.get("To", ""))
+    to = number_of(params.get("To", ""))
     if not NumberRoute.objects.filter(e164=to, tenant_id=connection.tenant.pk).exists():
         raise ServiceError("unknown_number", MSG_NUMBER, status_code=404)
     # The sandbox marks simulated traffic; a real carrier never sends this parameter.
@@ -156,13 +157,7 @@ def recording(params: dict) -> str:
 @carrier_webhook(lambda p: f"outbound:{p.get('call', '')}")
 def outbound(params: dict) -> str:
     """A callback's customer answered: join them to the room where their agent waits."""
-    from telephony.models import Call
-
-    call = Call.objects.filter(pk=_int(params, "call")).first()
-    if call is None or not call.is_active:
-        return twiml.say_and_hangup(prompts=[])
-    return twiml.join_call(conference=call.conference_name,
-                           prompts=[{"say": "Hello, this is the call back you asked for. Connecting you now."}])
+    return callbacks.callback_customer_answered(call_pk=_int(params, "call"))
 
 
 @carrier_webhook(lambda p: f"redirect:{p.get('call', '')}:{p.get('action', '')}")

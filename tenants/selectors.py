@@ -18,6 +18,13 @@ def tenant_has_feature(tenant: Tenant, feature: str) -> bool:
     return feature in tenant_features(tenant)
 
 
+def current_tenant_has(feature: str) -> bool:
+    """Entitlement check for the tenant of the current request, task or simulation."""
+    from django.db import connection
+
+    return tenant_has_feature(connection.tenant, feature)
+
+
 def tenant_url(tenant: Tenant) -> str:
     domain = tenant.get_primary_domain()
     host = domain.domain if domain else f"{tenant.slug}.{settings.BASE_DOMAIN}"

@@ -64,26 +64,27 @@ class SandboxProvider(Provider):
 
     def participant_update(self, *, conference: str, leg_sid: str, hold: bool | None = None,
                            muted: bool | None = None) -> None:
-        self._send("rest_participant_update", conference=conference, leg_sid=leg_sid, hold=hold, muted=muted)
+        self._send("rest_participant_update", account=self.account, conference=conference, leg_sid=leg_sid,
+                   hold=hold, muted=muted)
 
     def call_redirect(self, *, call_sid: str, url: str) -> None:
-        self._send("rest_call_redirect", call_sid=call_sid, url=url)
+        self._send("rest_call_redirect", account=self.account, call_sid=call_sid, url=url)
 
     def call_hangup(self, *, call_sid: str) -> None:
-        self._send("rest_call_hangup", call_sid=call_sid)
+        self._send("rest_call_hangup", account=self.account, call_sid=call_sid)
 
     def call_dial(self, *, to: str, caller_id: str, url: str, status_url: str) -> str:
         return self._send("rest_call_dial", account=self.account, to=to, caller_id=caller_id, url=url,
                           status_url=status_url)
 
     def recording_start(self, *, call_sid: str, status_url: str) -> str:
-        return self._send("rest_recording_start", call_sid=call_sid, status_url=status_url)
+        return self._send("rest_recording_start", account=self.account, call_sid=call_sid, status_url=status_url)
 
     def recording_set_paused(self, *, call_sid: str, recording_sid: str, paused: bool) -> None:
-        self._send("rest_recording_set_paused", recording_sid=recording_sid, paused=paused)
+        self._send("rest_recording_set_paused", account=self.account, recording_sid=recording_sid, paused=paused)
 
     def recording_delete(self, *, recording_sid: str) -> None:
-        self._send("rest_recording_delete", recording_sid=recording_sid)
+        self._send("rest_recording_delete", account=self.account, recording_sid=recording_sid)
 
     def access_token(self, *, identity: str, ttl_s: int = 3600) -> str:
         from django.core import signing

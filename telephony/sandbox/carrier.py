@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
+from telephony.addresses import number_of
 from telephony.sandbox.scheduler import VirtualScheduler
 
 SAY_CHARS_PER_S = 15.0
@@ -128,12 +129,12 @@ class SandboxCarrier:
     def place_call(self, *, from_: str, to: str, script: CallerScript | None = None,
                    tags: dict[str, str] | None = None) -> str:
         """A customer dials one of the numbers (to may be a SIP URI at a tenant's SIP domain)."""
-        number = self.numbers.get(_number_of(to))
+        number = self.numbers.get(number_of(to))
         if number is None and self.number_resolver is not None:
-            number = self.number_resolver(_number_of(to))
+            number = self.number_resolver(number_of(to))
             if number is not None:
                 self.accounts[number["account"]] = number.pop("token")
-                self.numbers[_number_of(to)] = number
+                self.numbers[number_of(to)] = number
         if number is None:
             raise CarrierError(f"{to} is not a number of any sandbox account")
         call = CarrierCall(sid=new_sid("CA"), account=number["account"], from_=from_, to=to, direction="inbound",
@@ -159,7 +160,7 @@ class SandboxCarrier:
         rec, call.recording = call.recording, None
         rsid = new_sid("RE")
         url = f"{self.media_base}/recordings/{rsid}"
-        self.recordings[rsid] = {"call": sid, "duration": seconds, "status": "completed"}
+        self.recordings[rsid] = {"call": sid, "duration": seconds, "status": "completed", "account": call.account}
         params = {"RecordingSid": rsid, "RecordingUrl": url, "RecordingDuration": str(seconds), "Digits": "hangup"}
         if rec.get("recordingStatusCallback"):
             self._post(call, rec["recordingStatusCallback"], {
@@ -216,6 +217,9 @@ class SandboxCarrier:
                                                           "endConferenceOnExit": "false"}}
 
         def start() -> None:
+            conf = self.conferences.get(conference)
+            if conf is not None and conf.account != account:
+                raise CarrierError(f"no conference {conference} in this account")
             self.calls[leg.sid] = leg
             self._note(leg, f"dialling {target} into {conference}")
             self._ring(leg)
@@ -223,10 +227,11 @@ class SandboxCarrier:
         self._later("participant add", start)
         return leg.sid
 
-    def rest_participant_update(self, *, conference: str, leg_sid: str, hold: bool | None, muted: bool | None) -> None:
+    def rest_participant_update(self, *, account: str, conference: str, leg_sid: str, hold: bool | None,
+                                muted: bool | None) -> None:
         def update() -> None:
-            leg = self.calls.get(leg_sid)
-            if leg is None or leg.conference is None:
+            leg = self._owned(leg_sid, account)
+            if leg.conference is None:
                 raise CarrierError(f"{leg_sid} is not in a conference")
             if hold is not None:
                 leg.on_hold = hold
@@ -236,9 +241,9 @@ class SandboxCarrier:
 
         self._later("participant update", update)
 
-    def rest_call_redirect(self, *, call_sid: str, url: str) -> None:
+    def rest_call_redirect(self, *, account: str, call_sid: str, url: str) -> None:
         def redirect() -> None:
-            call = self._live(call_sid)
+            call = self._live(self._owned(call_sid, account).sid)
             if call.conference:
                 self._leave(call, ending=False)
             call.gather, call.recording, call.verbs = None, None, []
@@ -247,8 +252,9 @@ class SandboxCarrier:
 
         self._later("redirect", redirect)
 
-    def rest_call_hangup(self, *, call_sid: str) -> None:
-        self._later("hangup", lambda: self.hangup(call_sid))  # hanging up an ended call is a no-op
+    def rest_call_hangup(self, *, account: str, call_sid: str) -> None:
+        # Hanging up an ended call is a no-op; another account's call is not ours to end.
+        self._later("hangup", lambda: self.hangup(self._owned(call_sid, account).sid))
 
     def rest_call_dial(self, *, account: str, to: str, caller_id: str, url: str, status_url: str) -> str:
         call = CarrierCall(sid=new_sid("CA"), account=account, from_=caller_id, to=to, direction="outbound-api",
@@ -262,11 +268,11 @@ class SandboxCarrier:
         self._later("dial", start)
         return call.sid
 
-    def rest_recording_start(self, *, call_sid: str, status_url: str) -> str:
+    def rest_recording_start(self, *, account: str, call_sid: str, status_url: str) -> str:
         rsid = new_sid("RE")
 
         def start() -> None:
-            call = self._live(call_sid)
+            call = self._live(self._owned(call_sid, account).sid)
             self.recordings[rsid] = {"call": call_sid, "start": self.scheduler.t, "status": "in-progress",
                                      "status_url": status_url, "account": call.account}
             self._post(call, status_url, {"RecordingSid": rsid, "RecordingStatus": "in-progress",
@@ -275,19 +281,34 @@ class SandboxCarrier:
         self._later("recording start", start)
         return rsid
 
-    def rest_recording_set_paused(self, *, recording_sid: str, paused: bool) -> None:
+    def rest_recording_set_paused(self, *, account: str, recording_sid: str, paused: bool) -> None:
         def update() -> None:
-            rec = self.recordings.get(recording_sid)
-            if rec is None:
-                raise CarrierError(f"no recording {recording_sid}")
-            rec["status"] = "paused" if paused else "in-progress"
+            self._owned_recording(recording_sid, account)["status"] = "paused" if paused else "in-progress"
 
         self._later("recording pause", update)
 
-    def rest_recording_delete(self, *, recording_sid: str) -> None:
-        self._later("recording delete", lambda: self.recordings.pop(recording_sid, None))
+    def rest_recording_delete(self, *, account: str, recording_sid: str) -> None:
+        def delete() -> None:
+            if recording_sid in self.recordings:
+                self._owned_recording(recording_sid, account)
+                del self.recordings[recording_sid]
+
+        self._later("recording delete", delete)
 
     # ---- internals ----
+    def _owned(self, sid: str, account: str) -> CarrierCall:
+        """Like Twilio's subaccounts: an account reaches only its own calls."""
+        call = self.calls.get(sid)
+        if call is None or call.account != account:
+            raise CarrierError(f"no call {sid} in this account")
+        return call
+
+    def _owned_recording(self, rsid: str, account: str) -> dict:
+        rec = self.recordings.get(rsid)
+        if rec is None or rec.get("account") != account:
+            raise CarrierError(f"no recording {rsid} in this account")
+        return rec
+
     def _live(self, sid: str) -> CarrierCall:
         call = self.calls.get(sid)
         if call is None or call.status not in ("ringing", "in-progress", "queued"):
@@ -484,7 +505,8 @@ class SandboxCarrier:
         conf.recording_sid = new_sid("RE")
         conf.recording_started_t = self.scheduler.t
         first = self.calls[conf.participants[0]]
-        self.recordings[conf.recording_sid] = {"call": first.sid, "status": "in-progress", "conference": conf.name}
+        self.recordings[conf.recording_sid] = {"call": first.sid, "status": "in-progress", "conference": conf.name,
+                                               "account": conf.account}
         if conf.recording_url:
             self._post(first, conf.recording_url, {
                 "RecordingSid": conf.recording_sid, "ConferenceSid": conf.sid, "RecordingStatus": "in-progress",
@@ -517,10 +539,3 @@ class SandboxCarrier:
             return None
         query = parse_qs(urlsplit(call.gather.get("action", "")).query)
         return (query.get("node") or [""])[0]
-
-
-def _number_of(to: str) -> str:
-    """`sip:+14155550100@acme.sip.twilio.com` reaches the same number as `+14155550100`."""
-    if to.startswith("sip:"):
-        return to[4:].split("@", 1)[0]
-    return to

@@ -67,6 +67,7 @@ def make_handler(carrier: SandboxCarrier):
                 if command not in COMMANDS or not isinstance(args, dict):
                     return self._reply(400, {"error": f"unknown command {command!r}"})
                 account, token = str(body.get("account", "")), str(body.get("token", ""))
+                args = {**args, "account": account} if command != "number_configure" else args
                 sched.call_later(0, lambda: carrier.account(account, token))
                 if command == "number_configure":
                     sched.call_later(0, lambda: carrier.number_configure(**args))

@@ -38,6 +38,16 @@ TARGET_OCCUPANCY = 0.85
 DRAIN_LIMIT_S = 4 * 3600
 
 
+def keep_connection_across_requests() -> None:
+    """One process driving the app in-process: keep its DB connection between requests
+    (as Django's test client does) instead of reconnecting for every webhook."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+
+
 class SimulationBusy(Exception):
     pass
 
@@ -328,9 +338,9 @@ class Simulation:
             "aht_s": kpis.aht_s,
             "webhooks": len(hooks), "webhook_errors": len(self.carrier.errors),
             "carrier_refusals": len(self.carrier.refusals),
-            "webhook_p50_ms": _pct(hooks, 50), "webhook_p99_ms": _pct(hooks, 99),
-            "routing_decisions": len(routing_us), "routing_p50_ms": _pct([u / 1000 for u in routing_us], 50),
-            "routing_p99_ms": _pct([u / 1000 for u in routing_us], 99),
+            "webhook_p50_ms": percentile(hooks, 50), "webhook_p99_ms": percentile(hooks, 99),
+            "routing_decisions": len(routing_us), "routing_p50_ms": percentile([u / 1000 for u in routing_us], 50),
+            "routing_p99_ms": percentile([u / 1000 for u in routing_us], 99),
             "simulated_s": round(self.scheduler.t), "wall_s": round(wall_s, 1),
         }
 
@@ -350,7 +360,7 @@ def double_offers(run_id: str) -> int:
         return cur.fetchone()[0]
 
 
-def _pct(values: list[float], p: float) -> float | None:
+def percentile(values: list[float], p: float) -> float | None:
     if not values:
         return None
     k = min(len(values) - 1, max(0, math.ceil(p / 100 * len(values)) - 1))

@@ -10,7 +10,7 @@ from django.db import transaction
 from accounts.models import User
 from config.errors import ServiceError
 from telephony import clock
-from telephony.ivr import E164
+from telephony.addresses import E164
 from telephony.models import (
     AttemptOutcome,
     BacklogAttempt,

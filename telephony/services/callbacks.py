@@ -12,8 +12,8 @@ from django.db import transaction
 from accounts.models import User
 from config.errors import ServiceError
 from telephony import acd, clock
+from telephony.addresses import E164
 from telephony.hooks import hook_url
-from telephony.ivr import E164
 from telephony.models import (
     Call,
     Callback,
@@ -100,6 +100,17 @@ def callback_agent_ready(call: Call, agent_leg: CallLeg) -> None:
     provider_on_commit(lambda p: p.call_dial(to=to, caller_id=caller_id, url=url, status_url=status_url),
                        what=f"callback dial {to}", on_done=store_sid, on_error=failed)
     call_event(call, "callback_dialing", number=call.ani)
+
+
+def callback_customer_answered(*, call_pk: int) -> str:
+    """TwiML for the customer who picked up: into the room where their agent waits."""
+    from telephony import twiml
+
+    call = Call.objects.filter(pk=call_pk).first()
+    if call is None or not call.is_active:
+        return twiml.say_and_hangup(prompts=[])
+    return twiml.join_call(conference=call.conference_name,
+                           prompts=[{"say": "Hello, this is the call back you asked for. Connecting you now."}])
 
 
 def callback_call_ended(call: Call) -> None:

@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.db import transaction
 
 from telephony import acd, clock, ivr, twiml
+from telephony.addresses import number_of
 from telephony.agent_state import AgentState, NotReadyReason, Source
 from telephony.models import (
     AfterHoursAction,
@@ -32,6 +33,7 @@ from telephony.models import (
 from telephony.services.agents import agent_set_state
 from telephony.services.common import call_event, locked_call, provider_on_commit
 from tenants.realtime import event_on_commit
+from tenants.selectors import current_tenant_has
 
 FINAL_CARRIER_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 MSG_NOT_IN_SERVICE = "The number you have called is not in service. Goodbye."
@@ -39,13 +41,6 @@ MSG_CALLBACK_ACK = "Thank you. We will call you back at this number as soon as a
 MSG_QUEUE_FULL = "All our agents are busy and the line is full. Please try again later. Goodbye."
 MSG_SORRY = "We are sorry, no agent is available to take your call. Goodbye."
 MSG_VOICEMAIL = "Please leave a message with your name and number after the tone."
-
-
-def number_digits(to: str) -> str:
-    """`sip:+14155550100@acme.sip.twilio.com` and `+14155550100` are the same number."""
-    if to.startswith("sip:"):
-        return to[4:].split("@", 1)[0]
-    return to
 
 
 def _ctx(call: Call) -> ivr.Context:
@@ -59,7 +54,7 @@ def _ctx(call: Call) -> ivr.Context:
 def call_start(*, sid: str, ani: str, dnis: str, sim_run: str = "") -> str:
     """A call arrived on one of our numbers: create it and answer with the entry IVR node."""
     number = PhoneNumber.objects.select_related("entry_flow__published", "entry_queue").filter(
-        e164=number_digits(dnis)).first()
+        e164=number_of(dnis)).first()
     now = clock.now()
     call = Call.objects.create(sid=sid, ani=ani, dnis=dnis, number=number, arrived_at=now, sim_run=sim_run)
     CallLeg.objects.create(call=call, sid=sid, role=LegRole.CALLER, target=ani, status=LegStatus.IN_PROGRESS,
@@ -189,7 +184,7 @@ def _enter_queue(call: Call, queue: Queue, *, prompts: list[dict]) -> str:
         acd.ring_all_on_commit(call_pk=call.pk, simulated=bool(call.sim_run))
     else:
         acd.route_on_commit(simulated=bool(call.sim_run))
-    record = queue.recording_policy == RecordingPolicy.ALL and _tenant_has("recording")
+    record = queue.recording_policy == RecordingPolicy.ALL and current_tenant_has("recording")
     consent = [{"say": queue.consent_prompt}] if record and queue.consent_prompt else []
     return twiml.queue_wait(conference=call.conference_name, prompts=prompts + consent, record=record,
                             call_pk=call.pk, music_url=queue.hold_music_url)
@@ -197,7 +192,7 @@ def _enter_queue(call: Call, queue: Queue, *, prompts: list[dict]) -> str:
 
 def _overflow_reply(call: Call, action: str, prompts: list[dict], outcome: str) -> str:
     """Voicemail, a callback that keeps the caller's place, or a polite goodbye."""
-    if action == QueueOverflowAction.VOICEMAIL and _tenant_has("voicemail"):
+    if action == QueueOverflowAction.VOICEMAIL and current_tenant_has("voicemail"):
         call.status = CallStatus.IVR
         call.ivr_node = "voicemail"
         call.save()
@@ -212,14 +207,6 @@ def _overflow_reply(call: Call, action: str, prompts: list[dict], outcome: str) 
     _finish(call, outcome, keep_active=True)
     return twiml.say_and_hangup(prompts=prompts + [{"say": MSG_QUEUE_FULL if outcome == Outcome.QUEUE_FULL
                                                     else MSG_SORRY}])
-
-
-def _tenant_has(feature: str) -> bool:
-    from django.db import connection
-
-    from tenants.selectors import tenant_has_feature
-
-    return tenant_has_feature(connection.tenant, feature)
 
 
 def queue_wait_twiml(*, call_pk: int) -> str:
@@ -381,7 +368,7 @@ def _call_connected(call: Call, leg: CallLeg, now) -> None:
     profile = _agent_on_call(leg.user_id)
     call_event(call, "answered", agent=profile.user.email, wait_s=round(call.wait_s or 0, 1))
     if call.queue and call.queue.recording_policy == RecordingPolicy.ALL and call.direction == "callback" \
-            and _tenant_has("recording"):
+            and current_tenant_has("recording"):
         from telephony.services.recordings import recording_start
 
         recording_start(call=call, actor=None)

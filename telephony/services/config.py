@@ -11,8 +11,8 @@ from accounts.models import User
 from accounts.services import audit_record
 from config.errors import ServiceError
 from telephony import ivr
+from telephony.addresses import E164
 from telephony.hooks import hook_url
-from telephony.ivr import E164
 from telephony.models import (
     BusinessHours,
     CallerListEntry,

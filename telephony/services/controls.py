@@ -11,9 +11,9 @@ from accounts.models import Role, User
 from accounts.services import audit_record
 from config.errors import ServiceError
 from telephony import acd, clock
+from telephony.addresses import E164
 from telephony.agent_state import AgentState, NotReadyReason, Source
 from telephony.hooks import hook_url
-from telephony.ivr import E164
 from telephony.models import (
     AgentProfile,
     Call,
@@ -349,13 +349,11 @@ def call_conference_add(*, agent: User, call_pk: int, to_agent: User | None = No
 @transaction.atomic
 def call_monitor(*, supervisor: User, call_pk: int, mode: str, ip: str | None = None) -> CallLeg:
     """TEL-12: silent monitor, whisper (the agent hears, the caller does not) or barge. Audited."""
-    from django.db import connection
-
-    from tenants.selectors import tenant_has_feature
+    from tenants.selectors import current_tenant_has
 
     if not supervisor.has_role(Role.SUPERVISOR, Role.TENANT_ADMIN):
         raise ServiceError("forbidden", MSG_MONITOR_ROLE, status_code=403)
-    if not tenant_has_feature(connection.tenant, "supervisor_monitoring"):
+    if not current_tenant_has("supervisor_monitoring"):
         raise ServiceError("feature_disabled", MSG_FEATURE, status_code=403)
     if mode not in MonitorMode.values:
         raise ServiceError("invalid", f"mode: choose {', '.join(MonitorMode.values)}.")

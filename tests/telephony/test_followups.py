@@ -179,7 +179,11 @@ def test_recordings_past_the_retention_period_are_deleted_here_and_at_the_carrie
                                        started_at=clock.now() - timedelta(days=31))
         new = Recording.objects.create(sid="REnew", call=call, status="completed",
                                        started_at=clock.now() - timedelta(days=29))
-    center.carrier.recordings.update({"REold": {"status": "completed"}, "REnew": {"status": "completed"}})
+    from telephony.providers.sandbox import sandbox_account_sid
+
+    mine = sandbox_account_sid(center.tenant.schema_name)
+    center.carrier.recordings.update({"REold": {"status": "completed", "account": mine},
+                                      "REnew": {"status": "completed", "account": mine}})
     with center.in_tenant():
         assert recordings_expire(retention_days=30) == 1
         old.refresh_from_db()

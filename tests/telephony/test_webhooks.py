@@ -96,3 +96,20 @@ def test_replaying_every_webhook_of_a_whole_call_changes_nothing(center):
         if "/voice/wait" not in url:  # hold music announces the live position: a read, not a change
             assert again.body == reply.body, url
     assert snapshot() == before
+
+
+def test_the_carrier_lets_an_account_touch_only_its_own_calls(center):
+    """Like Twilio's subaccounts: a command naming another account's call is refused."""
+    sid = center.dial()
+    stranger = "ACsandboxt_someone_else"
+    center.carrier.rest_call_hangup(account=stranger, call_sid=sid)
+    center.carrier.rest_recording_delete(account=stranger, recording_sid="REnone")
+    center.carrier.rest_participant_add(account=stranger, conference=f"call-{sid}", target="client:x",
+                                        caller_id="+15550000000", status_url="http://x.invalid/", label="x",
+                                        muted=True, coach_sid=None, start_conference=False)
+    center.run()
+    assert center.carrier.calls[sid].status == "in-progress"
+    assert center.call(sid).status == "queued"
+    assert any("no call" in r for r in center.carrier.refusals)
+    assert any("no conference" in r for r in center.carrier.refusals)
+    assert not any(c.to == "client:x" for c in center.carrier.calls.values())

@@ -2,8 +2,6 @@ import json
 import logging
 
 from django.core.management.base import BaseCommand, CommandError
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 
 from tenants.models import Tenant
 
@@ -21,16 +19,14 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     def handle(self, *args, **opts):
-        from telephony.sandbox.simulation import Simulation, SimulationBusy
+        from telephony.sandbox.simulation import Simulation, SimulationBusy, keep_connection_across_requests
 
         tenant = Tenant.objects.filter(slug=opts["tenant"]).first()
         if tenant is None or tenant.state in ("closed", "template", "spare"):
             raise CommandError(f"No live tenant '{opts['tenant']}'.")
         if opts["calls"] < 1 or opts["agents"] < 1:
             raise CommandError("--calls and --agents must be at least 1.")
-        # One process, one connection: keep it across the in-process requests (as the test client does).
-        request_started.disconnect(close_old_connections)
-        request_finished.disconnect(close_old_connections)
+        keep_connection_across_requests()
         logging.getLogger("django.request").setLevel(logging.ERROR)  # bots meet 409s by design
         try:
             result = Simulation(tenant=tenant, calls=opts["calls"], agents=opts["agents"], queues=opts["queues"],
