@@ -1,5 +1,8 @@
-"""Websocket endpoint for a signed-in user. Issue 4 adds desk/wallboard events; the
-foundation provides authentication, tenant-scoped groups and instant revocation."""
+"""The one websocket endpoint (`/ws/v1/events`) for the agent desk and the wallboard.
+
+The tenant comes from the Host header (TenantWebsocketMiddleware), the user from the
+session; every group name starts with the tenant's schema, so a socket can only ever join
+its own tenant's audiences. Protocol: docs/events.md."""
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -18,6 +21,21 @@ def _heartbeat(tenant, user) -> None:
     with tenant_context(tenant):
         agent_heartbeat(user=user)
     connection.set_schema_to_public()
+
+
+@database_sync_to_async
+def _own_queue_ids(tenant, ids: list) -> set[int]:
+    """Which of `ids` are queues of this tenant (ids of another tenant's queues are not)."""
+    from django.db import connection
+    from django_tenants.utils import tenant_context
+
+    from telephony.models import Queue
+
+    wanted = {i for i in ids if isinstance(i, int) and not isinstance(i, bool)}
+    with tenant_context(tenant):
+        found = set(Queue.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+    connection.set_schema_to_public()
+    return found
 
 
 class EventsConsumer(AsyncJsonWebsocketConsumer):
@@ -43,11 +61,35 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive_json(self, content, **kwargs):
-        if content.get("type") == "ping":
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "ping":
             user = self.scope["user"]
             if user.has_role(Role.AGENT):
                 await _heartbeat(self.scope["tenant"], user)  # presence (RT-4): the desk is alive
-            await self.send_json({"v": EVENT_VERSION, "type": "pong"})
+            await self.send_json({"v": EVENT_VERSION, "type": "pong", "id": content.get("id")})
+        elif kind == "subscribe":
+            await self._subscribe(content.get("queues"))
+        else:
+            await self.send_json({"v": EVENT_VERSION, "type": "error",
+                                  "message": "Unknown message: send {\"type\": \"ping\"} or "
+                                             "{\"type\": \"subscribe\", \"queues\": [ids]}."})
+
+    async def _subscribe(self, queues) -> None:
+        """Join `<schema>.queue.<id>` for queues of this tenant; anything else is refused."""
+        if not isinstance(queues, list) or not queues:
+            await self.send_json({"v": EVENT_VERSION, "type": "error",
+                                  "message": "subscribe: give a non-empty list of queue ids."})
+            return
+        own = await _own_queue_ids(self.scope["tenant"], queues)
+        refused = [q for q in queues if q not in own]
+        schema = self.scope["schema_name"]
+        for queue_id in sorted(own):
+            group = f"{schema}.queue.{queue_id}"
+            if group not in self.groups_joined:
+                await self.channel_layer.group_add(group, self.channel_name)
+                self.groups_joined.append(group)
+        await self.send_json({"v": EVENT_VERSION, "type": "subscribed", "queues": sorted(own),
+                              "refused": refused})
 
     async def session_revoked(self, event):
         await self.send_json({"v": EVENT_VERSION, "type": "session.revoked"})

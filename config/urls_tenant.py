@@ -7,7 +7,7 @@ from config.health import healthz
 from config.urls_api_common import schema_urls
 from frontend import tenant_views
 from telephony import api as telephony_api
-from telephony import webhooks
+from telephony import api_live, webhooks
 from tenants import api as tenants_api
 
 api = [
@@ -31,6 +31,8 @@ api = [
     path("api/v1/agents/<int:pk>/phone", telephony_api.AgentPhoneView.as_view(), name="api-agent-phone"),
     path("api/v1/agents/me/heartbeat", telephony_api.HeartbeatView.as_view(), name="api-agent-heartbeat"),
     path("api/v1/agents/me/softphone-token", telephony_api.SoftphoneTokenView.as_view(), name="api-softphone-token"),
+    path("api/v1/desk", api_live.DeskSnapshotView.as_view(), name="api-desk"),
+    path("api/v1/wallboard", api_live.WallboardSnapshotView.as_view(), name="api-wallboard"),
     path("api/v1/calls", telephony_api.CallListView.as_view(), name="api-calls"),
     path("api/v1/calls/ringing", telephony_api.RingingView.as_view(), name="api-calls-ringing"),
     path("api/v1/calls/<int:pk>", telephony_api.CallDetailView.as_view(), name="api-call"),
@@ -91,6 +93,8 @@ urlpatterns = [
     path("login", tenant_views.login_view, name="login"),
     path("logout", tenant_views.logout_view, name="logout"),
     path("invite/<str:token>", tenant_views.invite_accept, name="invite-accept"),
+    path("desk", tenant_views.desk, name="desk"),
+    path("wallboard", tenant_views.wallboard, name="wallboard"),
     path("console/users", tenant_views.users_page, name="console-users"),
     path("console/users/invite", tenant_views.users_invite, name="console-users-invite"),
     path("console/users/<int:pk>", tenant_views.user_edit, name="console-user-edit"),

@@ -63,6 +63,18 @@ def home(request):
     return render(request, "tenant/home.html", {"features": sorted(tenant_features(request.tenant))})
 
 
+@role_required(Role.AGENT)
+def desk(request):
+    from telephony.providers import provider_for_current_tenant
+
+    return render(request, "tenant/desk.html", {"softphone_provider": provider_for_current_tenant().name})
+
+
+@role_required(Role.TENANT_ADMIN, Role.SUPERVISOR)
+def wallboard(request):
+    return render(request, "tenant/wallboard.html")
+
+
 def invite_accept(request, token):
     inv = services.invitation_lookup(token)
     if inv is None:

@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 
 from accounts.models import User
@@ -31,6 +32,7 @@ from telephony.models import (
     Offer,
     Strategy,
 )
+from telephony.selectors import tenant_day_start
 
 logger = logging.getLogger(__name__)
 CANDIDATE_CALLS = 20
@@ -86,20 +88,13 @@ def queue_rules(queue_id: int, cache: dict[int, QueueRules] | None = None) -> Qu
     return rules
 
 
-def _day_start(now: datetime) -> datetime:
-    from telephony.selectors import tenant_local
-
-    local = tenant_local(now)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
 def eligible_agents_sql(rules: QueueRules, *, call_pk: int, relaxed: bool, preferred: int | None,
                         simulated: bool, now: datetime, lock: bool, limit: int | None = 1) -> tuple[str, list]:
     """SELECT of available agents able to take this call, best first for the queue's strategy."""
     params: list = []
     cols = list(AGENT_COLUMNS)
     if rules.strategy == Strategy.LEAST_OCCUPIED:
-        day = _day_start(now)
+        day = tenant_day_start(now)
         cols.append("(SELECT count(*) FROM telephony_call c2 WHERE c2.agent_id = p.user_id "
                     "AND c2.answered_at >= %s) AS calls_today")
         cols.append("(SELECT coalesce(sum(c2.talk_s), 0) FROM telephony_call c2 WHERE c2.agent_id = p.user_id "
@@ -109,8 +104,10 @@ def eligible_agents_sql(rules: QueueRules, *, call_pk: int, relaxed: bool, prefe
         cols.append("(SELECT coalesce(sum(s.proficiency), 0) FROM accounts_userskill s "
                     "WHERE s.user_id = p.user_id AND s.skill_id = ANY(%s)) AS skill_score")
         params.append([sid for sid, _, _ in rules.skills])
-    where = ["p.state = 'available'", "u.status = 'active'", "u.is_bot = %s"]
-    params.append(simulated)
+    # A desk that went silent is never offered a call, even before the sweep logs it out (RT-4).
+    where = ["p.state = 'available'", "u.status = 'active'", "u.is_bot = %s",
+             "(p.last_seen_at IS NULL OR p.last_seen_at >= %s)"]
+    params += [simulated, now - timedelta(seconds=settings.PRESENCE_GRACE_S)]
     if rules.has_members:
         where.append("EXISTS (SELECT 1 FROM telephony_queuemember m WHERE m.queue_id = %s AND m.user_id = p.user_id)")
         params.append(rules.id)

@@ -43,6 +43,11 @@ def tenant_local(at: datetime) -> datetime:
     return at.astimezone(ZoneInfo(tz))
 
 
+def tenant_day_start(at: datetime | None = None) -> datetime:
+    """Midnight of `at`'s day in the tenant's timezone: "today" on the desk and the wallboard."""
+    return tenant_local(at or clock.now()).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def is_holiday(queue_id: int | None, at: datetime | None = None) -> bool:
     day = tenant_local(at or clock.now()).date()
     return Holiday.objects.filter(Q(queue__isnull=True) | Q(queue_id=queue_id), date=day).exists()
@@ -91,6 +96,12 @@ def calls_ringing_for(user: User) -> list[Call]:
 
     offered = list(call_list().filter(offers__agent=user, offers__status="pending"))
     return offered + acd.ring_all_claimable(user=user)
+
+
+def transfer_note_pending(call: Call) -> str:
+    """The note of the latest transfer or consultation request: it travels to the next agent."""
+    last = call.events.filter(kind__in=["transfer_requested", "consult_requested"]).order_by("-at", "-id").first()
+    return (last.detail or {}).get("note", "") if last else ""
 
 
 def callbacks_visible_to(user: User) -> QuerySet[Callback]:

@@ -38,6 +38,7 @@ class AgentStateSerializer(serializers.Serializer):
     state_since = serializers.SerializerMethodField()
     seconds_in_state = serializers.SerializerMethodField()
     missed_offers = serializers.SerializerMethodField()
+    wrap_up_until = serializers.SerializerMethodField()
 
     def _profile(self, user):
         return getattr(user, "agent_profile", None)
@@ -61,6 +62,10 @@ class AgentStateSerializer(serializers.Serializer):
     def get_missed_offers(self, user) -> int:
         p = self._profile(user)
         return p.missed_offers if p else 0
+
+    def get_wrap_up_until(self, user) -> str | None:
+        p = self._profile(user)
+        return p.wrap_up_until.isoformat() if p and p.wrap_up_until else None
 
 
 class StateChangeSerializer(serializers.Serializer):

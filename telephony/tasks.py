@@ -3,10 +3,17 @@ from django_tenants.utils import tenant_context
 
 from tenants.selectors import tenant_list_live
 
+RECENTLY_ACTIVE_KEY = "sweep:recently-active"  # per tenant: the cache key function adds the schema
+RECENTLY_ACTIVE_S = 120
+
 
 @shared_task(name="telephony.sweep_all", time_limit=60, soft_time_limit=50, ignore_result=True)
 def sweep_all() -> int:
-    """Beat, every 2 s: run the ACD timers of every live tenant that has anything going on."""
+    """Beat, every 2 s: run the ACD timers of every live tenant that has anything going on,
+    then push its wallboard figures (a tenant that just went quiet gets one last push)."""
+    from django.core.cache import cache
+
+    from telephony.live import push_live_stats
     from telephony.sweep import sweep, tenant_sweep_needed
 
     swept = 0
@@ -14,7 +21,11 @@ def sweep_all() -> int:
         with tenant_context(tenant):
             if tenant_sweep_needed():
                 sweep()
+                cache.set(RECENTLY_ACTIVE_KEY, True, timeout=RECENTLY_ACTIVE_S)
+                push_live_stats()
                 swept += 1
+            elif cache.get(RECENTLY_ACTIVE_KEY):
+                push_live_stats()
     return swept
 
 

@@ -4,6 +4,11 @@ Each test then runs inside a transaction that is rolled back."""
 
 from __future__ import annotations
 
+import json
+import socket
+import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -182,6 +187,84 @@ def celery_worker(django_db_setup, tmp_path_factory):
         _stop(proc)
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_json(method: str, url: str, body=None, host: str | None = None, token: str | None = None):
+    headers = {"Content-Type": "application/json"}
+    if host:
+        headers["Host"] = host
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    req = urllib.request.Request(url, data=json.dumps(body).encode() if body is not None else None, method=method,
+                                 headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - loopback
+            return resp.status, json.loads(resp.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+    except OSError:  # not listening yet
+        return 0, None
+
+
+def wait_for(what: str, fn, timeout: float = 30.0):
+    """Wait for an event (not a speed check): poll until `fn` returns something truthy."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = fn()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture(scope="module")
+def telephony_site(django_db_setup, django_db_blocker, tmp_path_factory):
+    """daphne + the sandbox carrier as an HTTP process on real time (what `make run` starts):
+    yields (carrier, web_port, carrier_port)."""
+    import threading
+
+    from telephony.management.commands.sandbox_carrier import sandbox_number
+    from telephony.sandbox.carrier import SandboxCarrier
+    from telephony.sandbox.scheduler import RealtimeScheduler
+    from telephony.sandbox.server import serve
+    from telephony.sandbox.transport import HttpTransport
+
+    web_port, carrier_port = free_port(), free_port()
+    scheduler = RealtimeScheduler()
+    carrier = SandboxCarrier(transport=HttpTransport(connect_to=f"http://127.0.0.1:{web_port}"), scheduler=scheduler)
+    carrier.number_resolver = sandbox_number
+    server = serve(carrier, "127.0.0.1", carrier_port)
+    proc = _spawn(["daphne", "-b", "127.0.0.1", "-p", str(web_port), "config.asgi:application"],
+                  _child_env(SITE_PORT=str(web_port), SANDBOX_CARRIER_URL=f"http://127.0.0.1:{carrier_port}",
+                             SERVE_STATIC="1"),
+                  tmp_path_factory.mktemp("web") / "daphne.log")
+    with django_db_blocker.unblock():
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        def run_carrier():
+            from django.db import connections
+
+            try:
+                scheduler.run_forever(lambda exc: carrier.errors.append(repr(exc)))
+            finally:
+                connections.close_all()  # the number lookups' connection would block dropping the test DB
+
+        carrier_thread = threading.Thread(target=run_carrier, daemon=True)
+        carrier_thread.start()
+        wait_for("daphne", lambda: http_json("GET", f"http://127.0.0.1:{web_port}/healthz",
+                                             host="localhost")[0] == 200, 60)
+        try:
+            yield carrier, web_port, carrier_port
+        finally:
+            scheduler.stop()
+            carrier_thread.join(10)
+            server.shutdown()
+            _stop(proc)
+
+
 @dataclass
 class LiveSite:
     port: int
@@ -193,15 +276,12 @@ class LiveSite:
 @pytest.fixture(scope="session")
 def live_site(django_db_setup, tmp_path_factory):
     """A real daphne process serving the test database (browser and HTTP tests)."""
-    import socket
     import time
     import urllib.request
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     proc = _spawn(["daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-                  _child_env(SITE_PORT=str(port)), tmp_path_factory.mktemp("web") / "daphne.log")
+                  _child_env(SITE_PORT=str(port), SERVE_STATIC="1"), tmp_path_factory.mktemp("web") / "daphne.log")
     deadline = time.monotonic() + 60
     while True:
         try:

@@ -26,7 +26,6 @@ AGENT_CHOOSABLE_REASONS = [r.value for r in NotReadyReason if r not in (NotReady
 MSG_NOT_AGENT = "{email} does not hold the agent role."
 MSG_INACTIVE = "{email} is not an active user."
 MSG_REASON = "Choose a not-ready reason: {choices}."
-PRESENCE_GRACE_S = 45
 
 
 def _profile_locked(user: User) -> AgentProfile:

@@ -29,6 +29,7 @@ from telephony.models import (
     Strategy,
 )
 from telephony.providers import Participant
+from telephony.selectors import transfer_note_pending
 from telephony.services.agents import agent_set_state
 from telephony.services.calls import _agent_to_wrap_up, _hang_up_caller, leg_status
 from telephony.services.common import call_event, hang_up_on_commit, locked_call, provider_on_commit
@@ -107,17 +108,12 @@ def offer_accept(*, agent: User, call_pk: int) -> Call:
     offer.save(update_fields=["status", "resolved_at"])
     consult = call.status == CallStatus.CONNECTED and call.agent_id != agent.pk
     leg = _dial_in(call, role=LegRole.CONSULT if consult else LegRole.AGENT, user=agent, target=agent_target(agent),
-                   note=_pending_note(call))
+                   note=transfer_note_pending(call))
     if not consult:
         call.status, call.agent = CallStatus.CONNECTING, agent
         call.save()
     call_event(call, "consult_accepted" if consult else "accepted", actor=agent, leg=leg.pk)
     return call
-
-
-def _pending_note(call: Call) -> str:
-    last = call.events.filter(kind__in=["transfer_requested", "consult_requested"]).order_by("-at", "-id").first()
-    return (last.detail or {}).get("note", "") if last else ""
 
 
 @transaction.atomic
@@ -395,15 +391,18 @@ def call_wrap_up(*, agent: User, call_pk: int, disposition: str = "", notes: str
     """The agent finishes the after-call work: disposition, notes, then ready (or a break)."""
     call = _get_call(call_pk)
     profile = AgentProfile.objects.select_for_update(of=("self",)).select_related("user").filter(user=agent).first()
-    if profile is None or profile.state != AgentState.WRAP_UP or call.agent_id != agent.pk:
+    handled = call.agent_id == agent.pk or call.legs.filter(user=agent, role=LegRole.AGENT).exists()
+    if profile is None or profile.state != AgentState.WRAP_UP or not handled:
         raise ServiceError("not_wrapping", MSG_NOT_WRAPPING, status_code=409)
     if next_state not in (AgentState.AVAILABLE, AgentState.NOT_READY, AgentState.OFFLINE):
         raise ServiceError("invalid", "next_state: available, not_ready or offline.")
     now = clock.now()
-    call.disposition = disposition[:40]
+    owner = call.agent_id == agent.pk  # an agent who handed the call over wraps up their part only
+    if owner or not call.disposition:
+        call.disposition = disposition[:40]
     if notes:
         call.notes = (call.notes + "\n" if call.notes else "") + notes
-    if call.ended_at is not None:
+    if owner and call.ended_at is not None:
         call.acw_s = (now - call.ended_at).total_seconds()
         call.wrap_ended_at = now
     call.save()

@@ -1,0 +1,174 @@
+// The agent desk (RT-1): state, incoming banner, screen pop, in-call controls, wrap-up,
+// today's stats, callbacks and voicemail. State of truth = GET /api/v1/desk; the socket
+// tells us when to look again. Keyboard: A available, N not ready, Enter answer,
+// Esc decline, H hold, M mute, T transfer, W focus wrap-up.
+document.addEventListener("alpine:init", () => {
+  const H = window.Hostline;
+
+  window.Alpine.data("desk", () => ({
+    link: "connecting",
+    me: null, ringing: [], call: null, today: {}, reasons: [], dispositions: [], queues: [], colleagues: [],
+    callbacks: [], backlog: [],
+    now: Date.now(), error: "", busy: false, reason: "break",
+    transfer: { open: false, kind: "agent", agent: "", queue: "", number: "", warm: true, note: "" },
+    conf: { open: false, kind: "agent", agent: "", number: "" },
+    wrap: { disposition: "", notes: "", next: "available", reason: "break" },
+    softphone: { provider: "", status: "starting" },
+    _reload: null, socket: null,
+
+    init() {
+      setInterval(() => { this.now = Date.now(); }, 1000);
+      this.socket = H.connect({
+        onStatus: (s) => { this.link = s; },
+        onOpen: () => { this.load(); this.loadLists(); },
+        onEvent: (e) => this.onEvent(e),
+      });
+      this.startSoftphone();
+      window.addEventListener("keydown", (e) => this.onKey(e));
+    },
+
+    onEvent(e) {
+      if (e.type === "agent.state" && this.me && e.agent === this.me.agent) {
+        this.me.state = e.state; this.me.reason = e.reason; this.me.state_since = e.since;
+      }
+      if (["agent.state", "call.offer", "call.update"].includes(e.type)) this.scheduleLoad();
+      if (e.type === "backlog.update") this.loadLists();
+    },
+
+    scheduleLoad() {
+      clearTimeout(this._reload);
+      this._reload = setTimeout(() => this.load(), 60);
+    },
+
+    async load() {
+      try {
+        const s = await H.api("GET", "/api/v1/desk");
+        const prevCall = this.call && this.call.id;
+        Object.assign(this, { me: s.me, ringing: s.ringing, call: s.call, today: s.today, reasons: s.reasons,
+          dispositions: s.dispositions, queues: s.queues, colleagues: s.colleagues });
+        if (this.call && this.call.id !== prevCall) {
+          this.wrap = { disposition: "", notes: "", next: "available", reason: "break" };
+          this.transfer.open = false; this.conf.open = false;
+        }
+      } catch (err) { this.error = err.message; }
+    },
+
+    async loadLists() {
+      try {
+        this.callbacks = (await H.api("GET", "/api/v1/callbacks")).filter((c) => c.status !== "completed"
+          && c.status !== "cancelled").slice(0, 20);
+        this.backlog = (await H.api("GET", "/api/v1/backlog?status=new")).slice(0, 20);
+      } catch (err) { /* lists are secondary: the desk keeps working */ }
+    },
+
+    async startSoftphone() {
+      try {
+        const t = await H.api("GET", "/api/v1/agents/me/softphone-token");
+        this.softphone.provider = t.provider;
+        if (t.provider === "twilio" && window.Twilio && window.Twilio.Device) {
+          const device = new window.Twilio.Device(t.token, { closeProtection: true });
+          device.on("registered", () => { this.softphone.status = "ready"; });
+          device.on("error", (err) => { this.softphone.status = `error: ${err.message}`; });
+          device.on("incoming", (conn) => conn.accept());  // the agent already accepted on the desk
+          device.register();
+          this.softphone.device = device;
+        } else {
+          this.softphone.status = "ready";  // sandbox: the carrier answers the browser's leg itself
+        }
+      } catch (err) { this.softphone.status = `unavailable: ${err.message}`; }
+    },
+
+    // ---- helpers for the template
+    label(state) { return H.STATE_LABELS[state] || state; },
+    clock(s) { return H.clock(s); },
+    pct(x) { return H.pct(x); },
+    inState() { return this.me ? H.since(this.me.state_since, this.now) : ""; },
+    ringLeft(r) {
+      if (!r.expires_at) return "";
+      return `${Math.max(0, Math.ceil((Date.parse(r.expires_at) - this.now) / 1000))} s`;
+    },
+    talkTime() {
+      if (!this.call || !this.call.answered_at) return "";
+      const end = this.call.ended_at ? Date.parse(this.call.ended_at) : this.now;
+      return H.clock((end - Date.parse(this.call.answered_at)) / 1000);
+    },
+    acwLeft() {
+      if (!this.me || this.me.state !== "wrap_up" || !this.me.wrap_up_until) return "";
+      return H.clock(Math.max(0, (Date.parse(this.me.wrap_up_until) - this.now) / 1000));
+    },
+    connected() { return this.call && this.call.status === "connected" && this.call.mine; },
+    onHold() { return this.call && this.call.legs.some((l) => l.role === "caller" && l.on_hold); },
+    myLeg() {
+      if (!this.call || !this.me) return null;
+      return this.call.legs.find((l) => l.user === this.me.email && ["ringing", "in_progress"].includes(l.status));
+    },
+    muted() { const l = this.myLeg(); return !!(l && l.muted); },
+    consulting() { return !!this.consultLeg(); },
+    consultReady() { const l = this.consultLeg(); return !!(l && l.status === "in_progress"); },
+    consultLeg() {
+      return this.call && this.call.legs.find((l) => l.role === "consult" && ["ringing", "in_progress"].includes(l.status));
+    },
+    wrapping() { return !!(this.me && this.me.state === "wrap_up" && this.call); },
+
+    // ---- actions
+    async act(fn) {
+      if (this.busy) return;
+      this.busy = true; this.error = "";
+      try { await fn(); await this.load(); } catch (err) { this.error = err.message; } finally { this.busy = false; }
+    },
+    setState(state) {
+      return this.act(() => H.api("PUT", "/api/v1/agents/me/state",
+        { state, reason: state === "not_ready" ? this.reason : "" }));
+    },
+    accept(r) { return this.act(() => H.api("POST", `/api/v1/calls/${r.id}/accept`)); },
+    decline(r) { return this.act(() => H.api("POST", `/api/v1/calls/${r.id}/decline`)); },
+    hold() { return this.act(() => H.api("POST", `/api/v1/calls/${this.call.id}/hold`, { hold: !this.onHold() })); },
+    mute() { return this.act(() => H.api("POST", `/api/v1/calls/${this.call.id}/mute`, { muted: !this.muted() })); },
+    hangup() { return this.act(() => H.api("POST", `/api/v1/calls/${this.call.id}/hangup`)); },
+    recording() {
+      return this.act(() => H.api("POST", `/api/v1/calls/${this.call.id}/recording`,
+        { paused: !this.call.recording_paused }));
+    },
+    sendTransfer() {
+      const t = this.transfer, body = { warm: t.warm && t.kind !== "queue", note: t.note };
+      if (t.kind === "agent") body.to_agent = Number(t.agent) || null;
+      if (t.kind === "queue") body.to_queue = Number(t.queue) || null;
+      if (t.kind === "number") body.to_number = t.number.trim();
+      return this.act(async () => {
+        await H.api("POST", `/api/v1/calls/${this.call.id}/transfer`, body);
+        this.transfer.open = false;
+      });
+    },
+    completeTransfer() { return this.act(() => H.api("POST", `/api/v1/calls/${this.call.id}/transfer/complete`)); },
+    cancelConsult() { return this.act(() => H.api("POST", `/api/v1/calls/${this.call.id}/transfer/cancel`)); },
+    sendConference() {
+      const c = this.conf;
+      const body = c.kind === "agent" ? { to_agent: Number(c.agent) || null } : { to_number: c.number.trim() };
+      return this.act(async () => {
+        await H.api("POST", `/api/v1/calls/${this.call.id}/conference`, body);
+        this.conf.open = false;
+      });
+    },
+    submitWrap() {
+      const w = this.wrap;
+      return this.act(() => H.api("POST", `/api/v1/calls/${this.call.id}/wrap-up`, {
+        disposition: w.disposition, notes: w.notes, next_state: w.next,
+        reason: w.next === "not_ready" ? w.reason : "",
+      }));
+    },
+
+    onKey(e) {
+      const tag = (e.target.tagName || "").toLowerCase();
+      if (["input", "textarea", "select"].includes(tag) || e.ctrlKey || e.metaKey || e.altKey) return;
+      const k = e.key.toLowerCase();
+      if (k === "enter" && this.ringing.length) { e.preventDefault(); this.accept(this.ringing[0]); }
+      else if (k === "escape" && this.ringing.length) { this.decline(this.ringing[0]); }
+      else if (k === "a" && this.me && this.me.state !== "on_call") { this.setState("available"); }
+      else if (k === "n" && this.me && this.me.state !== "on_call") { this.setState("not_ready"); }
+      else if (k === "h" && this.connected()) { this.hold(); }
+      else if (k === "m" && this.connected()) { this.mute(); }
+      else if (k === "t" && this.connected()) { e.preventDefault(); this.transfer.open = true; }
+      else if (k === "w" && this.wrapping()) { e.preventDefault(); document.getElementById("wrap-disposition").focus(); }
+    },
+  }));
+});

@@ -1,0 +1,58 @@
+"""REST snapshots the desk and the wallboard load on open and after every reconnect; the
+websocket then carries the changes (docs/events.md). Thin: the reads live in `live`."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Role
+from accounts.permissions import HasRole, IsAdminOrSupervisor, OnTenantDomain
+from telephony import clock, live, selectors
+from telephony.agent_state import AgentState, NotReadyReason
+from telephony.models import Queue
+from telephony.serializers import AgentStateSerializer, CallDetailSerializer, CallSerializer
+from telephony.services.agents import AGENT_CHOOSABLE_REASONS
+
+# Offered on the wrap-up form; the tenant's own codes arrive with the admin console's settings.
+DISPOSITIONS = ["Resolved", "Follow-up needed", "Escalated", "Sale", "Information given", "Complaint",
+                "Wrong number"]
+
+
+class DeskSnapshotView(APIView):
+    permission_classes = [OnTenantDomain, HasRole.of(Role.AGENT)]
+
+    @extend_schema(responses={200: dict}, summary="Agent desk snapshot: my state, ringing calls, my call, today")
+    def get(self, request):
+        user = request.user
+        me = selectors.agent_list().get(pk=user.pk)
+        expiry = live.offer_expiry(user)
+        ringing = [{**CallSerializer(c).data, "expires_at": expiry.get(c.pk),
+                    "note": selectors.transfer_note_pending(c)} for c in selectors.calls_ringing_for(user)]
+        call = live.desk_call(user)
+        call_data = None
+        if call is not None:
+            call_data = {**CallDetailSerializer(call).data, "note": live.transfer_note_for(user, call),
+                         "mine": call.agent_id == user.pk}
+        colleagues = selectors.agent_list().exclude(pk=user.pk).filter(is_bot=False).exclude(status="disabled")
+        return Response({
+            "at": clock.now().isoformat(),
+            "me": AgentStateSerializer(me).data,
+            "ringing": ringing,
+            "call": call_data,
+            "today": live.agent_today(user),
+            "reasons": [{"value": r, "label": NotReadyReason(r).label} for r in AGENT_CHOOSABLE_REASONS],
+            "dispositions": DISPOSITIONS,
+            "queues": list(Queue.objects.order_by("name").values("id", "name")),
+            "colleagues": [{"id": u.pk, "email": u.email, "name": u.full_name or u.email,
+                            "state": getattr(getattr(u, "agent_profile", None), "state", AgentState.OFFLINE)}
+                           for u in colleagues],
+        })
+
+
+class WallboardSnapshotView(APIView):
+    permission_classes = [OnTenantDomain, IsAdminOrSupervisor]
+
+    @extend_schema(responses={200: dict}, summary="Wallboard snapshot: agents by state, queue tiles, alerts")
+    def get(self, request):
+        return Response(live.wallboard_snapshot())
+
