@@ -51,6 +51,7 @@ bench: migrate
 	mkdir -p bench/results
 	$(ENV_UP) && $(BIN)/python bench/signup.py
 	$(ENV_UP) && $(BIN)/python bench/routing.py
+	$(ENV_UP) && $(BIN)/python bench/ws_fanout.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -8,19 +8,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from accounts.models import Role
+from telephony.presence import note_heartbeat
 from tenants.realtime import EVENT_VERSION
-
-
-@database_sync_to_async
-def _heartbeat(tenant, user) -> None:
-    from django.db import connection
-    from django_tenants.utils import tenant_context
-
-    from telephony.services import agent_heartbeat
-
-    with tenant_context(tenant):
-        agent_heartbeat(user=user)
-    connection.set_schema_to_public()
 
 
 @database_sync_to_async
@@ -65,7 +54,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         if kind == "ping":
             user = self.scope["user"]
             if user.has_role(Role.AGENT):
-                await _heartbeat(self.scope["tenant"], user)  # presence (RT-4): the desk is alive
+                note_heartbeat(self.scope["tenant"], user.pk)  # presence (RT-4): the desk is alive
             await self.send_json({"v": EVENT_VERSION, "type": "pong", "id": content.get("id")})
         elif kind == "subscribe":
             await self._subscribe(content.get("queues"))

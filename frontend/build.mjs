@@ -5,6 +5,7 @@ mkdirSync(out, { recursive: true });
 const files = {
   "htmx.min.js": "node_modules/htmx.org/dist/htmx.min.js",
   "alpine.min.js": "node_modules/alpinejs/dist/cdn.min.js",
+  "twilio.min.js": "node_modules/@twilio/voice-sdk/dist/twilio.min.js",
 };
 for (const [name, src] of Object.entries(files)) {
   copyFileSync(new URL(src, import.meta.url), new URL(name, out));

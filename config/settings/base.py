@@ -126,7 +126,9 @@ CACHES = {
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": "hostline"},
+        # channels_redis waits on BZPOPMIN for 5 s; redis-py 8 defaults socket_timeout to 5 s,
+        # which tore every idle websocket down (channels_redis#422). Reads may take longer.
+        "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}], "prefix": "hostline"},
     }
 }
 

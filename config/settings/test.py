@@ -23,7 +23,7 @@ def _redis_db(url: str, db: int) -> str:
 
 # Tests use their own Redis databases so flushing them never touches a running dev instance.
 CACHES["default"]["LOCATION"] = _redis_db(REDIS_URL, 1)  # noqa: F405
-CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [_redis_db(REDIS_URL, 2)]  # noqa: F405
+CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]["address"] = _redis_db(REDIS_URL, 2)  # noqa: F405
 # The in-process client never needs static files; the daphne a browser test drives does.
 if not env.bool("SERVE_STATIC", default=False):  # noqa: F405
     MIDDLEWARE = [m for m in MIDDLEWARE if "whitenoise" not in m]  # noqa: F405

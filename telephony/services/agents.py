@@ -104,6 +104,11 @@ def push_agent_state(user_pk: int, state: str, reason: str, since: datetime, sou
     })
 
 
+def agents_seen(*, user_ids) -> int:
+    """Many desks are alive (the batched websocket heartbeats): one UPDATE."""
+    return AgentProfile.objects.filter(user_id__in=list(user_ids)).update(last_seen_at=clock.now())
+
+
 @transaction.atomic
 def agent_heartbeat(*, user: User) -> AgentProfile:
     """The desk is alive (RT-4). Agents who stop beating are logged out by the sweep."""

@@ -41,7 +41,8 @@ def telephony_routes():
         route = str(p.pattern)
         if route.startswith("api/v1/") and any(k in route for k in ("calls", "queues", "numbers", "ivr-flows",
                                                                      "caller-lists", "callbacks", "backlog",
-                                                                     "recordings", "routing-decisions", "agents")):
+                                                                     "recordings", "routing-decisions", "agents",
+                                                                     "desk", "wallboard")):
             yield "/" + route
 
 
