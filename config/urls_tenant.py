@@ -5,7 +5,7 @@ from django.urls import path
 from accounts import api as accounts_api
 from config.health import healthz
 from config.urls_api_common import schema_urls
-from frontend import tenant_views
+from frontend import console_views, tenant_views
 from telephony import api as telephony_api
 from telephony import api_live, webhooks
 from tenants import api as tenants_api
@@ -59,6 +59,7 @@ api = [
     path("api/v1/numbers", telephony_api.NumberListView.as_view(), name="api-numbers"),
     path("api/v1/numbers/<int:pk>", telephony_api.NumberDetailView.as_view(), name="api-number"),
     path("api/v1/ivr-flows", telephony_api.IvrFlowListView.as_view(), name="api-ivr-flows"),
+    path("api/v1/ivr-flows/validate", telephony_api.IvrValidateView.as_view(), name="api-ivr-validate"),
     path("api/v1/ivr-flows/<int:pk>", telephony_api.IvrFlowDetailView.as_view(), name="api-ivr-flow"),
     path("api/v1/ivr-flows/<int:pk>/publish", telephony_api.IvrFlowPublishView.as_view(), name="api-ivr-publish"),
     path("api/v1/ivr-flows/<int:pk>/restore", telephony_api.IvrFlowRestoreView.as_view(), name="api-ivr-restore"),
@@ -101,6 +102,19 @@ urlpatterns = [
     path("console/users/<int:pk>/toggle", tenant_views.user_toggle, name="console-user-toggle"),
     path("console/seats", tenant_views.seats_update, name="console-seats"),
     path("console/audit", tenant_views.audit_page, name="console-audit"),
+    path("console/teams", console_views.teams_page, name="console-teams"),
+    path("console/numbers", console_views.numbers_page, name="console-numbers"),
+    path("console/numbers/<int:pk>", console_views.number_update, name="console-number"),
+    path("console/queues", console_views.queues_page, name="console-queues"),
+    path("console/queues/<int:pk>", console_views.queue_edit, name="console-queue"),
+    path("console/ivr", console_views.ivr_page, name="console-ivr"),
+    path("console/ivr/<int:pk>", console_views.ivr_edit, name="console-ivr-edit"),
+    path("console/hours", console_views.hours_page, name="console-hours"),
+    path("console/holidays/<int:pk>/remove", console_views.holiday_remove, name="console-holiday-remove"),
+    path("console/codes", console_views.codes_page, name="console-codes"),
+    path("console/codes/<str:kind>/<int:pk>/toggle", console_views.code_toggle, name="console-code-toggle"),
+    path("console/lists", console_views.lists_page, name="console-lists"),
+    path("console/lists/<int:pk>/remove", console_views.list_remove, name="console-list-remove"),
     path("healthz", healthz, name="healthz"),
     *api,
     *carrier_hooks,

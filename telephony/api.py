@@ -384,6 +384,20 @@ class IvrFlowListView(APIView):
         return Response(IvrFlowSerializer(flow).data, status=201)
 
 
+class IvrValidateView(APIView):
+    permission_classes = [OnTenantDomain, IsAdminOrSupervisor]
+
+    @extend_schema(request=IvrPublishSerializer, responses={200: dict},
+                   summary="Check a graph without publishing: every problem, by node")
+    def post(self, request):
+        from telephony import ivr
+
+        d = _valid(IvrPublishSerializer, request)
+        problems = ivr.graph_problems(d["graph"], queue_ids=set(Queue.objects.values_list("pk", flat=True)))
+        return Response({"ok": not problems, "problems": [{"node": p.node, "message": p.message} for p in problems],
+                         "message": ivr.problems_message(problems) if problems else "Ready to publish."})
+
+
 class IvrFlowDetailView(APIView):
     permission_classes = [OnTenantDomain, IsAdminOrSupervisor]
 

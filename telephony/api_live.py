@@ -8,14 +8,9 @@ from rest_framework.views import APIView
 from accounts.models import Role
 from accounts.permissions import HasRole, IsAdminOrSupervisor, OnTenantDomain
 from telephony import clock, live, selectors
-from telephony.agent_state import AgentState, NotReadyReason
+from telephony.agent_state import AgentState
 from telephony.models import Queue
 from telephony.serializers import AgentStateSerializer, CallDetailSerializer, CallSerializer
-from telephony.services.agents import AGENT_CHOOSABLE_REASONS
-
-# Offered on the wrap-up form; the tenant's own codes arrive with the admin console's settings.
-DISPOSITIONS = ["Resolved", "Follow-up needed", "Escalated", "Sale", "Information given", "Complaint",
-                "Wrong number"]
 
 
 class DeskSnapshotView(APIView):
@@ -40,8 +35,8 @@ class DeskSnapshotView(APIView):
             "ringing": ringing,
             "call": call_data,
             "today": live.agent_today(user),
-            "reasons": [{"value": r, "label": NotReadyReason(r).label} for r in AGENT_CHOOSABLE_REASONS],
-            "dispositions": DISPOSITIONS,
+            "reasons": [{"value": c.code, "label": c.label} for c in selectors.not_ready_codes()],
+            "dispositions": [c.label for c in selectors.wrap_up_codes()],
             "queues": list(Queue.objects.order_by("name").values("id", "name")),
             "colleagues": [{"id": u.pk, "email": u.email, "name": u.full_name or u.email,
                             "state": getattr(getattr(u, "agent_profile", None), "state", AgentState.OFFLINE)}

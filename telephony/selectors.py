@@ -18,7 +18,9 @@ from telephony.models import (
     Callback,
     CallStatus,
     Holiday,
+    NotReadyCode,
     Queue,
+    WrapUpCode,
 )
 
 DEFAULT_AHT_S = 180
@@ -110,6 +112,15 @@ def callbacks_visible_to(user: User) -> QuerySet[Callback]:
     if user.has_role(Role.SUPERVISOR, Role.TENANT_ADMIN):
         return qs
     return qs.filter(Q(owner=user) | Q(owner__isnull=True))
+
+
+def not_ready_codes() -> QuerySet[NotReadyCode]:
+    """The not-ready reasons agents of this tenant may choose, in the tenant's order."""
+    return NotReadyCode.objects.filter(active=True)
+
+
+def wrap_up_codes() -> QuerySet[WrapUpCode]:
+    return WrapUpCode.objects.filter(active=True)
 
 
 def queue_list() -> QuerySet[Queue]:

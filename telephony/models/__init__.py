@@ -30,6 +30,7 @@ from telephony.models.calls import (
     RoutingDecision,
     WebhookReceipt,
 )
+from telephony.models.codes import NotReadyCode, WrapUpCode
 from telephony.models.routing import (
     AfterHoursAction,
     BusinessHours,
@@ -49,6 +50,8 @@ from telephony.models.routing import (
 )
 
 __all__ = [
+    "NotReadyCode",
+    "WrapUpCode",
     "ACTIVE_STATUSES", "AfterHoursAction", "AgentProfile", "AgentStateChange", "AttemptOutcome", "BacklogAttempt",
     "BacklogItem", "BacklogKind", "BacklogStatus", "BusinessHours", "Call", "CallEvent", "CallLeg", "CallStatus",
     "Callback", "CallbackOrigin", "CallbackStatus", "CallerListEntry", "CallerListKind", "CaseType", "Direction",

@@ -3,7 +3,7 @@
 from django.db import models
 from django.utils import timezone
 
-from telephony.agent_state import AgentState, NotReadyReason, Source
+from telephony.agent_state import AgentState, Source
 
 
 class AgentProfile(models.Model):
@@ -12,7 +12,7 @@ class AgentProfile(models.Model):
     user = models.OneToOneField("accounts.User", on_delete=models.CASCADE, related_name="agent_profile")
     state = models.CharField(max_length=12, choices=AgentState.choices, default=AgentState.OFFLINE, db_index=True)
     state_since = models.DateTimeField(default=timezone.now)
-    not_ready_reason = models.CharField(max_length=20, choices=NotReadyReason.choices, blank=True)
+    not_ready_reason = models.CharField(max_length=20, blank=True)  # a NotReadyCode, or missed / supervisor
     # When the agent last became available: longest-idle routing reads it.
     available_since = models.DateTimeField(null=True, blank=True)
     missed_offers = models.PositiveIntegerField(default=0)

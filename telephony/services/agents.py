@@ -19,10 +19,10 @@ from telephony.agent_state import (
     transition_allowed,
 )
 from telephony.models import AgentProfile, AgentStateChange
+from telephony.selectors import not_ready_codes
 from tenants.realtime import event_on_commit
 
-AGENT_CHOOSABLE_REASONS = [r.value for r in NotReadyReason if r not in (NotReadyReason.MISSED,
-                                                                         NotReadyReason.SUPERVISOR)]
+SYSTEM_REASONS = [NotReadyReason.MISSED.value, NotReadyReason.SUPERVISOR.value]
 MSG_NOT_AGENT = "{email} does not hold the agent role."
 MSG_INACTIVE = "{email} is not an active user."
 MSG_REASON = "Choose a not-ready reason: {choices}."
@@ -38,7 +38,9 @@ def _check_reason(to_state: str, reason: str, source: str) -> str:
         return ""
     if source == Source.SUPERVISOR and not reason:
         return NotReadyReason.SUPERVISOR
-    allowed = AGENT_CHOOSABLE_REASONS if source == Source.AGENT else NotReadyReason.values
+    allowed = [c.code for c in not_ready_codes()]  # the tenant's own list (console → Wrap-up codes & reasons)
+    if source != Source.AGENT:
+        allowed += SYSTEM_REASONS
     if reason not in allowed:
         msg = MSG_REASON.format(choices=", ".join(allowed))
         raise ServiceError("invalid", f"reason: {msg}", {"reason": [msg]})
