@@ -41,6 +41,7 @@ api = [
     path("api/v1/calls/<int:pk>/decline", telephony_api.CallDeclineView.as_view(), name="api-call-decline"),
     path("api/v1/calls/<int:pk>/hold", telephony_api.CallHoldView.as_view(), name="api-call-hold"),
     path("api/v1/calls/<int:pk>/mute", telephony_api.CallMuteView.as_view(), name="api-call-mute"),
+    path("api/v1/calls/<int:pk>/digits", telephony_api.CallDigitsView.as_view(), name="api-call-digits"),
     path("api/v1/calls/<int:pk>/hangup", telephony_api.CallHangupView.as_view(), name="api-call-hangup"),
     path("api/v1/calls/<int:pk>/transfer", telephony_api.CallTransferView.as_view(), name="api-call-transfer"),
     path("api/v1/calls/<int:pk>/transfer/complete", telephony_api.CallTransferCompleteView.as_view(),

@@ -37,6 +37,7 @@ from telephony.serializers import (
     CloseSerializer,
     ConferenceSerializer,
     ConvertSerializer,
+    DigitsSerializer,
     HoldSerializer,
     IvrFlowCreateSerializer,
     IvrFlowSerializer,
@@ -231,6 +232,9 @@ CallHoldView = _call_action("Hold", "Put the caller on hold or take them off", H
                             run=lambda r, pk, d: controls.call_hold(agent=r.user, call_pk=pk, hold=d["hold"]))
 CallMuteView = _call_action("Mute", "Mute or unmute my microphone", MuteSerializer,
                             run=lambda r, pk, d: controls.call_mute(agent=r.user, call_pk=pk, muted=d["muted"]))
+CallDigitsView = _call_action("Digits", "Send phone keys (DTMF) into the call from my leg", DigitsSerializer,
+                              run=lambda r, pk, d: controls.call_send_digits(agent=r.user, call_pk=pk,
+                                                                             digits=d["digits"]))
 CallHangupView = _call_action("Hangup", "Hang up the call", roles=(Role.AGENT, Role.SUPERVISOR, Role.TENANT_ADMIN),
                               run=lambda r, pk, d: controls.call_hangup(user=r.user, call_pk=pk))
 CallTransferView = _call_action(

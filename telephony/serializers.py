@@ -191,6 +191,10 @@ class HoldSerializer(serializers.Serializer):
     hold = serializers.BooleanField()
 
 
+class DigitsSerializer(serializers.Serializer):
+    digits = serializers.CharField(max_length=32)
+
+
 class MuteSerializer(serializers.Serializer):
     muted = serializers.BooleanField()
 

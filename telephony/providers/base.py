@@ -7,6 +7,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
+MSG_KEYPAD = "Press the keys on your softphone's keypad: it sends them into the call itself."
+
 
 class ProviderError(Exception):
     """The carrier refused or could not be reached."""
@@ -40,6 +42,13 @@ class Provider(ABC):
     @abstractmethod
     def participant_update(self, *, conference: str, leg_sid: str, hold: bool | None = None,
                            muted: bool | None = None) -> None: ...
+
+    sends_digits = False  # True when the platform must inject an agent's keys (no in-band audio)
+
+    def send_digits(self, *, leg_sid: str, digits: str) -> None:
+        """Send DTMF from an agent's leg into its conference (the sandbox's browser phone has
+        no audio of its own). Real softphones and SIP phones send keys in-band themselves."""
+        raise ProviderError(MSG_KEYPAD)
 
     @abstractmethod
     def call_redirect(self, *, call_sid: str, url: str) -> None:

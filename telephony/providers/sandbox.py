@@ -16,6 +16,7 @@ def sandbox_account_sid(schema: str) -> str:
 
 class SandboxProvider(Provider):
     name = "sandbox"
+    sends_digits = True
 
     def __init__(self, *, tenant_schema: str):
         from telephony.signatures import sandbox_auth_token
@@ -66,6 +67,9 @@ class SandboxProvider(Provider):
                            muted: bool | None = None) -> None:
         self._send("rest_participant_update", account=self.account, conference=conference, leg_sid=leg_sid,
                    hold=hold, muted=muted)
+
+    def send_digits(self, *, leg_sid: str, digits: str) -> None:
+        self._send("rest_send_digits", account=self.account, leg_sid=leg_sid, digits=digits)
 
     def call_redirect(self, *, call_sid: str, url: str) -> None:
         self._send("rest_call_redirect", account=self.account, call_sid=call_sid, url=url)

@@ -241,6 +241,19 @@ class SandboxCarrier:
 
         self._later("participant update", update)
 
+    def rest_send_digits(self, *, account: str, leg_sid: str, digits: str) -> None:
+        """DTMF from one participant: whoever else in its conference waits at a prompt hears it."""
+        def send() -> None:
+            leg = self._owned(leg_sid, account)
+            conf = self.conferences.get(leg.conference or "")
+            self._note(leg, f"sent DTMF ({len(digits)} keys)")
+            for sid in list(conf.participants if conf else []):
+                other = self.calls[sid]
+                if sid != leg_sid and other.gather is not None:
+                    self.press(sid, digits)
+
+        self._later("send digits", send)
+
     def rest_call_redirect(self, *, account: str, call_sid: str, url: str) -> None:
         def redirect() -> None:
             call = self._live(self._owned(call_sid, account).sid)

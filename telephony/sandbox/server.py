@@ -23,7 +23,7 @@ from telephony.sandbox.carrier import SandboxCarrier
 logger = logging.getLogger(__name__)
 COMMANDS = {"number_configure", "rest_participant_add", "rest_participant_update", "rest_call_redirect",
             "rest_call_hangup", "rest_call_dial", "rest_recording_start", "rest_recording_set_paused",
-            "rest_recording_delete"}
+            "rest_recording_delete", "rest_send_digits"}
 CALL_ACTION = re.compile(r"^/calls/(CA[0-9a-f]{32})/(digits|message|answer|hangup)$")
 
 

@@ -5,6 +5,8 @@ call's event log; carrier requests go out after commit."""
 
 from __future__ import annotations
 
+import re
+
 from django.db import transaction
 
 from accounts.models import Role, User
@@ -197,6 +199,33 @@ def call_mute(*, agent: User, call_pk: int, muted: bool) -> Call:
     provider_on_commit(lambda p: p.participant_update(conference=conference, leg_sid=sid, muted=muted),
                        what="mute")
     call_event(call, "mute" if muted else "unmute", actor=agent)
+    return call
+
+
+DTMF = re.compile(r"^[0-9*#]{1,32}$")
+
+
+@transaction.atomic
+def call_send_digits(*, agent: User, call_pk: int, digits: str) -> Call:
+    """Keys the agent presses during the call (e.g. into another company's IVR). Only the
+    number of keys is logged: they may be card or account numbers."""
+    call = _get_call(call_pk)
+    _require_connected_agent(call, agent)
+    digits = (digits or "").strip()
+    if not DTMF.match(digits):
+        msg = "Send 1–32 phone keys: digits, * and #."
+        raise ServiceError("invalid", f"digits: {msg}", {"digits": [msg]})
+    from telephony.providers import provider_for_current_tenant
+    from telephony.providers.base import MSG_KEYPAD
+
+    if not provider_for_current_tenant().sends_digits:
+        raise ServiceError("use_softphone", MSG_KEYPAD, status_code=409)
+    leg = _my_leg(call, agent)
+    if leg is None or not leg.sid:
+        raise ServiceError("not_connected", MSG_NOT_CONNECTED, status_code=409)
+    sid = leg.sid
+    provider_on_commit(lambda p: p.send_digits(leg_sid=sid, digits=digits), what="send DTMF")
+    call_event(call, "dtmf", actor=agent, keys=len(digits))
     return call
 
 

@@ -61,6 +61,16 @@ class Center:
             with tenant_context(self.tenant):
                 sweep()
 
+    def talking(self, who: str = "agent1", talk_s: float = 2) -> tuple[str, int]:
+        """A caller dials, `who` goes available and answers; `talk_s` later they are talking.
+        Returns (carrier call SID, call id)."""
+        sid = self.dial()
+        self.ready(who)
+        pk = self.call(sid).pk
+        assert self.post(who, f"/api/v1/calls/{pk}/accept").status_code == 200
+        self.advance(talk_s)
+        return sid, pk
+
     def ready(self, who: str) -> None:
         resp = self.api(who).put("/api/v1/agents/me/state", {"state": "available"}, content_type="application/json")
         assert resp.status_code == 200, resp.content

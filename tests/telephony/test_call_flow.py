@@ -35,11 +35,7 @@ def test_a_call_goes_through_ivr_queue_offer_and_answer(center):
 
 
 def test_hold_warm_transfer_with_notes_conference_monitor_and_whisper(center):
-    sid = center.dial()
-    center.ready("agent1")
-    pk = center.call(sid).pk
-    center.post("agent1", f"/api/v1/calls/{pk}/accept")
-    center.advance(2)
+    sid, pk = center.talking("agent1", 2)
     assert center.post("agent1", f"/api/v1/calls/{pk}/hold", {"hold": True}).status_code == 200
     center.advance(10)
     assert center.post("agent1", f"/api/v1/calls/{pk}/hold", {"hold": False}).status_code == 200

@@ -108,11 +108,7 @@ def test_recorded_queue_stores_the_recording_and_access_is_checked_and_audited(c
 
     with center.in_tenant():
         Queue.objects.filter(name="General").update(recording_policy="all", consent_prompt="This call is recorded.")
-    sid = center.dial()
-    center.ready("agent1")
-    pk = center.call(sid).pk
-    center.post("agent1", f"/api/v1/calls/{pk}/accept")
-    center.advance(3)
+    sid, pk = center.talking("agent1", 3)
     paused = center.post("agent1", f"/api/v1/calls/{pk}/recording", {"paused": True})
     assert paused.status_code == 200 and paused.json()["recording_paused"] is True
     center.post("agent1", f"/api/v1/calls/{pk}/recording", {"paused": False})
@@ -158,11 +154,7 @@ def test_silent_desk_is_logged_out_and_gets_no_offers(center, settings):
 def test_monitoring_needs_the_entitlement_and_the_role(center):
     from tenants.services import tenant_set_feature
 
-    sid = center.dial()
-    center.ready("agent1")
-    pk = center.call(sid).pk
-    center.post("agent1", f"/api/v1/calls/{pk}/accept")
-    center.advance(2)
+    sid, pk = center.talking("agent1", 2)
     assert center.post("agent2", f"/api/v1/calls/{pk}/monitor", {"mode": "monitor"}).status_code == 403
     tenant_set_feature(tenant=center.tenant, feature="supervisor_monitoring", enabled=False)
     refused = center.post("supervisor", f"/api/v1/calls/{pk}/monitor", {"mode": "barge"})

@@ -72,3 +72,50 @@ def test_tenant_b_never_sees_or_touches_tenant_a_telephony(center):
         path = re.sub(r"<int:pk>", str(ids["call"]), route)
         resp = cast.b.api(a_token).get(path)
         assert resp.status_code == 401, path
+
+
+def console_routes():
+    from config import urls_tenant
+
+    for p in get_resolver(urls_tenant).url_patterns:
+        route = str(p.pattern)
+        if route.startswith(("console/", "desk", "wallboard")):
+            yield "/" + route
+
+
+def test_tenant_b_console_pages_never_show_or_change_tenant_a(center, django_db_blocker):
+    """Every console page (read from the URL conf), as B's admin with A's object ids. B is a
+    fresh tenant of its own: the probes really do change B's settings."""
+    from django.test import Client
+    from django_tenants.utils import tenant_context
+
+    from telephony.models import CallerListEntry, IvrFlow, Queue
+    from tests.telephony.conftest import build_center
+
+    b = build_center(django_db_blocker)
+    sid, ids = _a_world(center)
+    with center.in_tenant():
+        queue_pk = Queue.objects.get(name="General").pk
+        before = (list(Queue.objects.values_list("pk", "name", "sl_target_pct")),
+                  list(IvrFlow.objects.values_list("pk", "name", "published_id")),
+                  list(CallerListEntry.objects.values_list("number", flat=True)))
+    b_admin = Client(HTTP_HOST=b.host)
+    with tenant_context(b.tenant):
+        b_admin.force_login(b.users["admin"], backend="accounts.backends.EmailBackend")
+    probed = 0
+    for route in console_routes():
+        for value in (ids["flow"], queue_pk, ids["call"]):
+            path = route.replace("<int:pk>", str(value)).replace("<str:kind>", "reason")
+            for method in ("get", "post"):
+                resp = getattr(b_admin, method)(path, {"name": "hijack", "sl_target_pct": 1, "number": MARKERS[0],
+                                                       "kind": "block", "action": "remove"})
+                probed += 1
+                assert resp.status_code != 500, (method, path)
+                assert MARKERS[1].encode() not in resp.content, (method, path)  # A's flow name
+                assert resp.status_code in (200, 302, 400, 403, 404, 405), (method, path, resp.status_code)
+    assert probed > 40
+    with center.in_tenant():
+        after = (list(Queue.objects.values_list("pk", "name", "sl_target_pct")),
+                 list(IvrFlow.objects.values_list("pk", "name", "published_id")),
+                 list(CallerListEntry.objects.values_list("number", flat=True)))
+    assert after == before

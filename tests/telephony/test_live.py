@@ -205,3 +205,19 @@ def test_my_day_counts_handed_over_calls_and_occupancy_from_the_state_log(center
     # Occupancy = handle / (handle + available): reserved+on call+wrap-up vs the seconds available.
     assert 0.9 < today["occupancy"] <= 1.0
     assert center.api("agent2").get("/api/v1/desk").json()["today"]["calls"] == 1
+
+
+def test_keys_pressed_on_the_desk_reach_the_call_and_only_their_count_is_logged(center):
+    from telephony.models import CallEvent, CallLeg
+
+    sid, pk = center.talking("agent1", 2)
+    bad = center.post("agent1", f"/api/v1/calls/{pk}/digits", {"digits": "12a"})
+    assert bad.status_code == 400 and "phone keys" in bad.json()["error"]["message"]
+    assert center.post("agent2", f"/api/v1/calls/{pk}/digits", {"digits": "1"}).status_code == 403
+    assert center.post("agent1", f"/api/v1/calls/{pk}/digits", {"digits": "4111#"}).status_code == 200
+    center.run()
+    with center.in_tenant():
+        leg_sid = CallLeg.objects.get(call_id=pk, role="agent").sid
+        events = list(CallEvent.objects.filter(call_id=pk, kind="dtmf").values_list("detail", flat=True))
+    assert events == [{"keys": 5}]  # the keys themselves may be a card number: never stored
+    assert (leg_sid, "sent DTMF (5 keys)") in [(s, what) for _, s, what in center.carrier.log]

@@ -72,11 +72,7 @@ def test_malformed_webhooks_get_a_clear_4xx_and_change_nothing(center):
 def test_replaying_every_webhook_of_a_whole_call_changes_nothing(center):
     from telephony.models import AgentStateChange, Call, CallEvent, CallLeg, Offer, Recording
 
-    sid = center.dial()
-    center.ready("agent1")
-    pk = center.call(sid).pk
-    center.post("agent1", f"/api/v1/calls/{pk}/accept")
-    center.advance(20)
+    sid, pk = center.talking("agent1", 20)
     center.carrier.hangup(sid)
     center.run()
     center.post("agent1", f"/api/v1/calls/{pk}/wrap-up", {"disposition": "done"})

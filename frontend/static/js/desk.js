@@ -10,6 +10,7 @@ document.addEventListener("alpine:init", () => {
     me: null, ringing: [], call: null, today: {}, reasons: [], dispositions: [], queues: [], colleagues: [],
     callbacks: [], backlog: [],
     now: Date.now(), error: "", busy: false, reason: "break",
+    keypad: false,
     transfer: { open: false, kind: "agent", agent: "", queue: "", number: "", warm: true, note: "" },
     conf: { open: false, kind: "agent", agent: "", number: "" },
     wrap: { disposition: "", notes: "", next: "available", reason: "break" },
@@ -138,6 +139,11 @@ document.addEventListener("alpine:init", () => {
         await H.api("POST", `/api/v1/calls/${this.call.id}/transfer`, body);
         this.transfer.open = false;
       });
+    },
+    sendDigit(key) {
+      const call = this.softphone.device && this.softphone.device.calls && this.softphone.device.calls[0];
+      if (call) { call.sendDigits(key); return; }  // Twilio: in-band from the browser's own audio
+      return this.act(() => H.api("POST", `/api/v1/calls/${this.call.id}/digits`, { digits: key }));
     },
     completeTransfer() { return this.act(() => H.api("POST", `/api/v1/calls/${this.call.id}/transfer/complete`)); },
     cancelConsult() { return this.act(() => H.api("POST", `/api/v1/calls/${this.call.id}/transfer/cancel`)); },

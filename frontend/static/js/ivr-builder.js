@@ -50,13 +50,21 @@ document.addEventListener("alpine:init", () => {
     targets(id) {
       const n = this.graph.nodes[id] || {};
       const out = [...(BRANCHES[n.type] || []), ...(OPTIONAL[n.type] || [])].filter((b) => n[b]).map((b) => [b, n[b]]);
-      if (n.type === "menu") for (const [k, v] of Object.entries(n.options || {})) out.push([`key ${k}`, v]);
+      if (n.type === "menu") for (const [k, v] of Object.entries(n.options || {})) out.push([`key ${k}`, this.optTarget(v)]);
       return out;
     },
     branchesOf(node) { return [...(BRANCHES[node.type] || []), ...(OPTIONAL[node.type] || [])]; },
     required(node, b) { return (BRANCHES[node.type] || []).includes(b); },
     nodeIds() { return Object.keys(this.graph.nodes); },
     optionKeys(node) { return Object.keys(node.options || {}); },
+    // A menu option is a node id, or {"next": id, "language": "es"} when the key also sets the language.
+    optTarget(v) { return v && typeof v === "object" ? v.next : v; },
+    optLanguage(node, key) { const v = node.options[key]; return v && typeof v === "object" ? v.language || "" : ""; },
+    setOptLanguage(node, key, lang) {
+      const target = this.optTarget(node.options[key]);
+      node.options[key] = lang ? { next: target, language: lang } : target;
+      this.touch();
+    },
 
     // ---- editing
     touch() { this.dirty = true; this.message = ""; },
@@ -79,7 +87,10 @@ document.addEventListener("alpine:init", () => {
     setTarget(node, key, value) {
       // "+type" in a branch select creates that node and links it
       if (value && value.startsWith("+")) value = this.addNode(value.slice(1));
-      if (key.startsWith("opt:")) node.options[key.slice(4)] = value;
+      if (key.startsWith("opt:")) {
+        const k = key.slice(4), old = node.options[k];
+        node.options[k] = old && typeof old === "object" ? { ...old, next: value } : value;
+      }
       else if (value) node[key] = value; else delete node[key];
       this.touch();
     },
