@@ -9,7 +9,6 @@ from accounts.models import Role
 from accounts.permissions import HasRole, IsAdminOrSupervisor, OnTenantDomain
 from telephony import clock, live, selectors
 from telephony.agent_state import AgentState
-from telephony.models import Queue
 from telephony.serializers import AgentStateSerializer, CallDetailSerializer, CallSerializer
 
 
@@ -37,7 +36,8 @@ class DeskSnapshotView(APIView):
             "today": live.agent_today(user),
             "reasons": [{"value": c.code, "label": c.label} for c in selectors.not_ready_codes()],
             "dispositions": [c.label for c in selectors.wrap_up_codes()],
-            "queues": list(Queue.objects.order_by("name").values("id", "name")),
+            "queues": [{"id": t["queue"], "name": t["name"], "waiting": t["waiting"],
+                        "longest_wait_s": t["longest_wait_s"]} for t in live.queue_tiles()],
             "colleagues": [{"id": u.pk, "email": u.email, "name": u.full_name or u.email,
                             "state": getattr(getattr(u, "agent_profile", None), "state", AgentState.OFFLINE)}
                            for u in colleagues],

@@ -21,7 +21,7 @@ document.addEventListener("alpine:init", () => {
       setInterval(() => { this.now = Date.now(); }, 1000);
       this.socket = H.connect({
         onStatus: (s) => { this.link = s; },
-        onOpen: () => { this.load(); this.loadLists(); },
+        onOpen: () => { this.queues = []; this.load(); this.loadLists(); },  // resubscribe on every connect
         onEvent: (e) => this.onEvent(e),
       });
       this.startSoftphone();
@@ -34,6 +34,10 @@ document.addEventListener("alpine:init", () => {
       }
       if (["agent.state", "call.offer", "call.update"].includes(e.type)) this.scheduleLoad();
       if (e.type === "backlog.update") this.loadLists();
+      if (e.type === "queue.stats") {
+        const q = this.queues.find((x) => x.id === e.queue);
+        if (q) { q.waiting = e.waiting; q.longest_wait_s = e.longest_wait_s; }
+      }
     },
 
     scheduleLoad() {
@@ -45,8 +49,10 @@ document.addEventListener("alpine:init", () => {
       try {
         const s = await H.api("GET", "/api/v1/desk");
         const prevCall = this.call && this.call.id;
+        const firstLoad = !this.queues.length;
         Object.assign(this, { me: s.me, ringing: s.ringing, call: s.call, today: s.today, reasons: s.reasons,
           dispositions: s.dispositions, queues: s.queues, colleagues: s.colleagues });
+        if (firstLoad && s.queues.length) this.socket.send({ type: "subscribe", queues: s.queues.map((q) => q.id) });
         if (this.call && this.call.id !== prevCall) {
           this.wrap = { disposition: "", notes: "", next: "available", reason: "break" };
           this.transfer.open = false; this.conf.open = false;
@@ -58,7 +64,9 @@ document.addEventListener("alpine:init", () => {
       try {
         this.callbacks = (await H.api("GET", "/api/v1/callbacks")).filter((c) => c.status !== "completed"
           && c.status !== "cancelled").slice(0, 20);
-        this.backlog = (await H.api("GET", "/api/v1/backlog?status=new")).slice(0, 20);
+        const fresh = await H.api("GET", "/api/v1/backlog?status=new");
+        const working = await H.api("GET", "/api/v1/backlog?status=contacting");
+        this.backlog = [...fresh, ...working].slice(0, 20);
       } catch (err) { /* lists are secondary: the desk keeps working */ }
     },
 
@@ -139,6 +147,11 @@ document.addEventListener("alpine:init", () => {
         await H.api("POST", `/api/v1/calls/${this.call.id}/transfer`, body);
         this.transfer.open = false;
       });
+    },
+    async backlogDo(item, action, body) {
+      this.error = "";
+      try { await H.api("POST", `/api/v1/backlog/${item.id}/${action}`, body); await this.loadLists(); }
+      catch (err) { this.error = err.message; }
     },
     sendDigit(key) {
       const call = this.softphone.device && this.softphone.device.calls && this.softphone.device.calls[0];
