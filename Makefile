@@ -52,6 +52,7 @@ bench: migrate
 	$(ENV_UP) && $(BIN)/python bench/signup.py
 	$(ENV_UP) && $(BIN)/python bench/routing.py
 	$(ENV_UP) && $(BIN)/python bench/ws_fanout.py
+	$(ENV_UP) && $(BIN)/python bench/crm.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -5,6 +5,7 @@ from django.urls import path
 from accounts import api as accounts_api
 from config.health import healthz
 from config.urls_api_common import schema_urls
+from crm import api as crm_api
 from frontend import console_views, tenant_views
 from telephony import api as telephony_api
 from telephony import api_live, webhooks
@@ -74,6 +75,13 @@ api = [
     path("api/v1/backlog/<int:pk>/attempt", telephony_api.BacklogAttemptView.as_view(), name="api-backlog-attempt"),
     path("api/v1/backlog/<int:pk>/convert", telephony_api.BacklogConvertView.as_view(), name="api-backlog-convert"),
     path("api/v1/backlog/<int:pk>/close", telephony_api.BacklogCloseView.as_view(), name="api-backlog-close"),
+    path("api/v1/contacts", crm_api.ContactListView.as_view(), name="api-contacts"),
+    path("api/v1/contacts/import", crm_api.ContactImportView.as_view(), name="api-contacts-import"),
+    path("api/v1/contacts/export", crm_api.ContactExportView.as_view(), name="api-contacts-export"),
+    path("api/v1/contacts/screen-pop", crm_api.ScreenPopView.as_view(), name="api-screen-pop"),
+    path("api/v1/contacts/<int:pk>", crm_api.ContactDetailView.as_view(), name="api-contact"),
+    path("api/v1/contacts/<int:pk>/timeline", crm_api.ContactTimelineView.as_view(), name="api-contact-timeline"),
+    path("api/v1/contacts/<int:pk>/notes", crm_api.ContactNoteView.as_view(), name="api-contact-notes"),
     path("api/v1/recordings/<int:pk>", telephony_api.RecordingDetailView.as_view(), name="api-recording"),
 ]
 

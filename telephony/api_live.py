@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Role
 from accounts.permissions import HasRole, IsAdminOrSupervisor, OnTenantDomain
+from crm.selectors import screen_pop
 from telephony import clock, live, selectors
 from telephony.agent_state import AgentState
 from telephony.serializers import AgentStateSerializer, CallDetailSerializer, CallSerializer
@@ -21,12 +22,13 @@ class DeskSnapshotView(APIView):
         me = selectors.agent_list().get(pk=user.pk)
         expiry = live.offer_expiry(user)
         ringing = [{**CallSerializer(c).data, "expires_at": expiry.get(c.pk),
-                    "note": selectors.transfer_note_pending(c)} for c in selectors.calls_ringing_for(user)]
+                    "note": selectors.transfer_note_pending(c), "pop": screen_pop(ani=c.ani, collected=c.collected)}
+                   for c in selectors.calls_ringing_for(user)]
         call = live.desk_call(user)
         call_data = None
         if call is not None:
             call_data = {**CallDetailSerializer(call).data, "note": live.transfer_note_for(user, call),
-                         "mine": call.agent_id == user.pk}
+                         "mine": call.agent_id == user.pk, "pop": screen_pop(ani=call.ani, collected=call.collected)}
         colleagues = selectors.agent_list().exclude(pk=user.pk).filter(is_bot=False).exclude(status="disabled")
         return Response({
             "at": clock.now().isoformat(),

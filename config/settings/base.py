@@ -40,6 +40,7 @@ SHARED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.admin",
+    "django.contrib.postgres",
     "rest_framework",
     "drf_spectacular",
     "django_filters",
@@ -223,10 +224,13 @@ LOGGING = {
 }
 
 # The sandbox carrier process (`manage.py sandbox_carrier`): REST commands go here.
+# Numbers written without a country code (CSV imports, the desk) are read in this region.
+DEFAULT_PHONE_REGION = env("DEFAULT_PHONE_REGION", default="US")
 SANDBOX_CARRIER_URL = env("SANDBOX_CARRIER_URL", default="http://127.0.0.1:8010")
 # Seconds an agent's desk may stay silent before the agent is logged out (RT-4). The desk pings
-# every 2 s, so 8 s is four missed beats; with the 2 s sweep an agent is offline within 10 s.
-PRESENCE_GRACE_S = env.int("PRESENCE_GRACE_S", default=8)
+# every 2 s (written within 1 s), so 7 s is three missed beats; with the 2 s sweep a closed
+# desk shows offline within 10 s.
+PRESENCE_GRACE_S = env.int("PRESENCE_GRACE_S", default=7)
 CELERY_BEAT_SCHEDULE["telephony-recordings-expire"] = {"task": "telephony.recordings_expire_all",
                                                        "schedule": 24 * 3600.0}
 CELERY_BEAT_SCHEDULE["telephony-sweep"] = {"task": "telephony.sweep_all", "schedule": 2.0,

@@ -67,6 +67,10 @@ def call_start(*, sid: str, ani: str, dnis: str, sim_run: str = "") -> str:
         return twiml.reject()
     if listed is not None and listed.kind == CallerListKind.VIP:
         call.caller_tier = "vip"
+    else:
+        from crm.selectors import contact_tier_for_phone
+
+        call.caller_tier = contact_tier_for_phone(ani)  # CRM tier: VIPs jump the queue (TEL-6)
     if number is not None and number.entry_queue is not None:
         return _enter_queue(call, number.entry_queue, prompts=[])
     version = number.entry_flow.published if number is not None and number.entry_flow is not None else None

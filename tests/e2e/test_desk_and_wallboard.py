@@ -138,3 +138,49 @@ def test_a_session_of_tenant_b_gets_nothing_of_tenant_a(telephony_site, people, 
         ws.onclose = () => done(opened ? 'opened' : 'refused');
     })""", f"ws://{a.host}:{web_port}/ws/v1/events")
     assert outcome == "refused"
+
+
+def test_a_call_from_a_known_number_pops_the_contact_and_a_new_caller_is_saved(telephony_site, people,
+                                                                              django_db_blocker):
+    _, web_port, carrier_port = telephony_site
+    center = off_loop(django_db_blocker, build_center, django_db_blocker)
+
+    def seed():
+        from django_tenants.utils import tenant_context
+
+        from crm.services import contact_create
+
+        with tenant_context(center.tenant):
+            contact_create(data={"first_name": "Ada", "last_name": "Lovelace", "phones": ["+1 415 555 0101"],
+                                 "tier": "vip", "account_number": "A-1001", "account_name": "Analytical Ltd"})
+
+    off_loop(django_db_blocker, seed)
+    base = f"http://{center.host}:{web_port}"
+    desk = people("agent1")
+    sign_in(desk, base, center.users["agent1"].email, PASSWORD, "/desk")
+    expect(desk.locator("#my-state")).to_have_text("Offline")
+    desk.click("#go-available")
+    expect(desk.locator("#my-state")).to_have_text("Available")
+
+    carrier_calls = f"http://127.0.0.1:{carrier_port}/calls"
+    assert http_json("POST", carrier_calls, {"from": "+14155550101", "to": center.number})[0] == 202
+    expect(desk.locator(".incoming .incoming-who")).to_contain_text("Ada Lovelace")
+    expect(desk.locator(".incoming .tier")).to_have_text("vip")
+    desk.click("#accept-call")
+    expect(desk.locator(".contact-name")).to_have_text("Ada Lovelace")
+    expect(desk.locator(".contact-card")).to_contain_text("Account A-1001 · Analytical Ltd")
+    desk.fill("#contact-note", "Asked about the refund")
+    desk.keyboard.press("Enter")
+    expect(desk.locator(".history")).to_contain_text("Asked about the refund")
+    desk.click("#hangup-btn")
+    desk.click("#wrap-submit")
+    expect(desk.locator("#my-state")).to_have_text("Available")
+
+    # An unknown caller: the desk offers "new caller", and saving makes them known.
+    assert http_json("POST", carrier_calls, {"from": "+14155550177", "to": center.number})[0] == 202
+    expect(desk.locator(".incoming")).to_contain_text("New caller")
+    desk.click("#accept-call")
+    desk.fill("#nc-first", "Lin")
+    desk.fill("#nc-last", "Ng")
+    desk.click("#nc-save")
+    expect(desk.locator(".contact-name")).to_have_text("Lin Ng")

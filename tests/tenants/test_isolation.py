@@ -158,5 +158,8 @@ def test_every_tenant_api_route_is_covered_by_this_suite(cast):
     from tests.telephony.test_isolation import telephony_routes
 
     covered |= set(telephony_routes())  # probed with A's ids by tests/telephony/test_isolation.py
+    from tests.crm.test_contacts import crm_routes
+
+    covered |= set(crm_routes())  # probed by tests/crm/test_contacts.py
     routes = {"/" + str(p.pattern) for p in get_resolver(urls_tenant).url_patterns if str(p.pattern).startswith("api/")}
     assert routes - covered == set()

@@ -10,7 +10,7 @@ document.addEventListener("alpine:init", () => {
     me: null, ringing: [], call: null, today: {}, reasons: [], dispositions: [], queues: [], colleagues: [],
     callbacks: [], backlog: [],
     now: Date.now(), error: "", busy: false, reason: "break",
-    keypad: false,
+    keypad: false, newContact: { first_name: "", last_name: "", email: "" }, contactNote: "",
     transfer: { open: false, kind: "agent", agent: "", queue: "", number: "", warm: true, note: "" },
     conf: { open: false, kind: "agent", agent: "", number: "" },
     wrap: { disposition: "", notes: "", next: "available", reason: "break" },
@@ -146,6 +146,21 @@ document.addEventListener("alpine:init", () => {
       return this.act(async () => {
         await H.api("POST", `/api/v1/calls/${this.call.id}/transfer`, body);
         this.transfer.open = false;
+      });
+    },
+    createContact() {
+      const c = this.newContact;
+      return this.act(async () => {
+        await H.api("POST", "/api/v1/contacts?source=desk", { ...c, phones: [this.call.ani] });
+        this.newContact = { first_name: "", last_name: "", email: "" };
+      });
+    },
+    addNote() {
+      const text = this.contactNote.trim();
+      if (!text) return;
+      return this.act(async () => {
+        await H.api("POST", `/api/v1/contacts/${this.call.pop.contact.id}/notes`, { text });
+        this.contactNote = "";
       });
     },
     async backlogDo(item, action, body) {

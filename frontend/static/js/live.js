@@ -29,6 +29,25 @@
     return data;
   }
 
+  // Heartbeats tick in a worker (background tabs throttle page timers); plain timers if
+  // workers are unavailable.
+  const TICKER = document.currentScript ? new URL("ticker.js", document.currentScript.src).href : null;
+  function startTicker(ms, fn) {
+    if (TICKER && window.Worker) {
+      try {
+        const w = new Worker(`${TICKER}?ms=${ms}`);
+        w.onmessage = fn;
+        return { worker: w };
+      } catch (e) { /* fall back to a timer */ }
+    }
+    return { timer: setInterval(fn, ms) };
+  }
+  function stopTicker(t) {
+    if (!t) return;
+    if (t.worker) t.worker.terminate();
+    if (t.timer) clearInterval(t.timer);
+  }
+
   // connect({onEvent, onStatus, pingEvery}) → {close(), send(obj)}
   function connect(options) {
     const pingEvery = options.pingEvery || 2000;
@@ -43,7 +62,7 @@
         retry = 0;
         status("live");
         if (options.onOpen) options.onOpen();
-        pingTimer = setInterval(() => send({ type: "ping" }), pingEvery);
+        pingTimer = startTicker(pingEvery, () => send({ type: "ping" }));
         send({ type: "ping" });
       };
       ws.onmessage = (msg) => {
@@ -53,7 +72,7 @@
         options.onEvent(event);
       };
       ws.onclose = (ev) => {
-        clearInterval(pingTimer);
+        stopTicker(pingTimer);
         if (closed) return;
         if (ev.code === 4401 || ev.code === 4403) { status("signed-out"); location.href = "/login"; return; }
         status("reconnecting");
@@ -65,7 +84,7 @@
       if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(obj));
     }
     open();
-    return { send, close() { closed = true; clearInterval(pingTimer); if (ws) ws.close(); } };
+    return { send, close() { closed = true; stopTicker(pingTimer); if (ws) ws.close(); } };
   }
 
   function since(iso, nowMs) {

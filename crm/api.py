@@ -1,0 +1,150 @@
+"""CRM API: contacts (search, lookup for the screen pop, create, change), notes, timeline,
+CSV import (all or nothing, with a row-by-row report) and export. Thin: services and selectors."""
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Role
+from accounts.permissions import HasRole, IsAdminOrSupervisor, OnTenantDomain
+from crm import selectors, services
+
+IsStaffOrAgent = HasRole.of(Role.AGENT, Role.SUPERVISOR, Role.TENANT_ADMIN, Role.QA_ANALYST)
+MAX_UPLOAD = 50 * 1024 * 1024
+
+
+class ContactInSerializer(serializers.Serializer):
+    """Accepted fields; values are checked by the CRM's one cleaning function."""
+
+    first_name = serializers.CharField(required=False, allow_blank=True)
+    last_name = serializers.CharField(required=False, allow_blank=True)
+    email = serializers.CharField(required=False, allow_blank=True)
+    phones = serializers.ListField(child=serializers.CharField(), required=False)
+    account_number = serializers.CharField(required=False, allow_blank=True)
+    account_name = serializers.CharField(required=False, allow_blank=True)
+    tier = serializers.CharField(required=False, allow_blank=True)
+    lifecycle = serializers.CharField(required=False, allow_blank=True)
+    tags = serializers.ListField(child=serializers.CharField(), required=False)
+    do_not_contact = serializers.BooleanField(required=False)
+    consent_marketing = serializers.BooleanField(required=False)
+    address = serializers.CharField(required=False, allow_blank=True)
+    custom = serializers.DictField(required=False)
+
+
+class NoteSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=5000)
+
+
+def _valid(serializer_cls, request) -> dict:
+    s = serializer_cls(data=request.data)
+    s.is_valid(raise_exception=True)
+    return dict(s.validated_data)
+
+
+def _contact(pk: int):
+    return get_object_or_404(selectors.contact_list(), pk=pk)
+
+
+class ContactListView(APIView):
+    permission_classes = [OnTenantDomain, IsStaffOrAgent]
+
+    @extend_schema(parameters=[OpenApiParameter("q", str, description="name, e-mail, account or any phone number")],
+                   responses={200: dict}, summary="Search contacts")
+    def get(self, request):
+        page = LimitOffsetPagination()
+        rows = page.paginate_queryset(selectors.contact_search(request.query_params.get("q", "")), request, view=self)
+        return page.get_paginated_response([selectors.contact_card(c) for c in rows])
+
+    @extend_schema(request=ContactInSerializer, responses={201: dict},
+                   summary="Create a contact (phones normalised to E.164; bad values: 400, nothing written)")
+    def post(self, request):
+        contact = services.contact_create(data=_valid(ContactInSerializer, request), actor=request.user,
+                                          source=request.query_params.get("source", "api")[:40])
+        return Response(selectors.contact_card(selectors.contact_list().get(pk=contact.pk)), status=201)
+
+
+class ContactDetailView(APIView):
+    permission_classes = [OnTenantDomain, IsStaffOrAgent]
+
+    @extend_schema(responses={200: dict}, summary="A contact's card")
+    def get(self, request, pk: int):
+        return Response(selectors.contact_card(_contact(pk)))
+
+    @extend_schema(request=ContactInSerializer, responses={200: dict}, summary="Change a contact")
+    def patch(self, request, pk: int):
+        contact = services.contact_update(contact=_contact(pk), data=_valid(ContactInSerializer, request),
+                                          actor=request.user)
+        return Response(selectors.contact_card(selectors.contact_list().get(pk=contact.pk)))
+
+
+class ContactTimelineView(APIView):
+    permission_classes = [OnTenantDomain, IsStaffOrAgent]
+
+    @extend_schema(responses={200: dict}, summary="Calls, voicemails, callbacks and notes, newest first")
+    def get(self, request, pk: int):
+        contact = _contact(pk)
+        return Response(selectors.timeline_for_numbers(selectors.contact_numbers(contact), contact=contact,
+                                                       limit=100))
+
+
+class ContactNoteView(APIView):
+    permission_classes = [OnTenantDomain, IsStaffOrAgent]
+
+    @extend_schema(request=NoteSerializer, responses={201: dict}, summary="Add a note to the contact's timeline")
+    def post(self, request, pk: int):
+        note = services.contact_note_add(contact=_contact(pk), text=_valid(NoteSerializer, request)["text"],
+                                         actor=request.user)
+        return Response({"id": note.pk, "at": note.at, "text": note.text}, status=201)
+
+
+class ScreenPopView(APIView):
+    permission_classes = [OnTenantDomain, IsStaffOrAgent]
+
+    @extend_schema(parameters=[OpenApiParameter("phone", str), OpenApiParameter("account", str)],
+                   responses={200: dict}, summary="Who is calling: contact by IVR account number, else by number")
+    def get(self, request):
+        return Response(selectors.screen_pop(ani=request.query_params.get("phone", ""),
+                                             collected={"account": request.query_params.get("account", "")}))
+
+
+class ContactImportView(APIView):
+    permission_classes = [OnTenantDomain, IsAdminOrSupervisor]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {
+        "file": {"type": "string", "format": "binary"}}}}, responses={201: dict, 400: dict},
+        summary="Import contacts from CSV: every row checked first; any problem imports nothing (report by row)")
+    def post(self, request):
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError({"file": ["Attach a CSV file as 'file'."]})
+        if upload.size > MAX_UPLOAD:
+            raise ValidationError({"file": [f"At most {MAX_UPLOAD // 1024 // 1024} MB per file."]})
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationError({"file": ["The file is not UTF-8 text; save it as CSV UTF-8."]}) from None
+        report = services.contacts_import(text=text, filename=upload.name[:80], actor=request.user)
+        return Response(report.as_dict(), status=201)
+
+
+class ContactExportView(APIView):
+    permission_classes = [OnTenantDomain, IsAdminOrSupervisor]
+
+    @extend_schema(responses={(200, "text/csv"): str}, summary="Export contacts as CSV (the import's format; audited)")
+    def get(self, request):
+        from accounts.services import audit_record
+
+        contacts = selectors.contact_search(request.query_params.get("q", ""))
+        body = selectors.contacts_csv(contacts)
+        audit_record(actor=request.user, action="contact.export", ip=request.META.get("REMOTE_ADDR"),
+                     summary=f"Exported {contacts.count()} contacts")
+        resp = HttpResponse(body, content_type="text/csv; charset=utf-8")
+        resp["Content-Disposition"] = 'attachment; filename="contacts.csv"'
+        return resp

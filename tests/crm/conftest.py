@@ -1,0 +1,1 @@
+from tests.telephony.conftest import center  # noqa: F401 - the same committed call center per test
