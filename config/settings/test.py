@@ -29,3 +29,6 @@ if not env.bool("SERVE_STATIC", default=False):  # noqa: F405
     MIDDLEWARE = [m for m in MIDDLEWARE if "whitenoise" not in m]  # noqa: F405
 # Tests opt into spares explicitly (tenant_pool_refill(size=…)); the default path clones.
 TENANT_SPARE_POOL = 0
+# The suite commits for real thousands of times (and clones a schema per test tenant); a
+# crash of the test database loses nothing worth keeping, so commits need not wait on fsync.
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"  # noqa: F405
