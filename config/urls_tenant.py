@@ -82,6 +82,10 @@ api = [
     path("api/v1/contacts/<int:pk>", crm_api.ContactDetailView.as_view(), name="api-contact"),
     path("api/v1/contacts/<int:pk>/timeline", crm_api.ContactTimelineView.as_view(), name="api-contact-timeline"),
     path("api/v1/contacts/<int:pk>/notes", crm_api.ContactNoteView.as_view(), name="api-contact-notes"),
+    path("api/v1/cases", crm_api.CaseListView.as_view(), name="api-cases"),
+    path("api/v1/cases/<int:pk>", crm_api.CaseDetailView.as_view(), name="api-case"),
+    path("api/v1/cases/<int:pk>/move", crm_api.CaseMoveView.as_view(), name="api-case-move"),
+    path("api/v1/cases/<int:pk>/escalate", crm_api.CaseEscalateView.as_view(), name="api-case-escalate"),
     path("api/v1/recordings/<int:pk>", telephony_api.RecordingDetailView.as_view(), name="api-recording"),
 ]
 

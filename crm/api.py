@@ -148,3 +148,92 @@ class ContactExportView(APIView):
         resp = HttpResponse(body, content_type="text/csv; charset=utf-8")
         resp["Content-Disposition"] = 'attachment; filename="contacts.csv"'
         return resp
+
+
+# ---------------------------------------------------------------- cases
+
+class CaseOpenSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    subject = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    contact = serializers.IntegerField(required=False, allow_null=True)
+    call = serializers.IntegerField(required=False, allow_null=True)
+
+
+class CaseMoveSerializer(serializers.Serializer):
+    state = serializers.CharField()
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    override = serializers.BooleanField(default=False)
+
+
+class EscalateSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
+
+
+def _case(pk: int):
+    from crm.models import Case
+
+    return get_object_or_404(Case.objects.select_related("contact", "assignee"), pk=pk)
+
+
+class CaseListView(APIView):
+    permission_classes = [OnTenantDomain, IsStaffOrAgent]
+
+    @extend_schema(parameters=[OpenApiParameter("state", str), OpenApiParameter("contact", int)],
+                   responses={200: dict}, summary="Cases, newest first")
+    def get(self, request):
+        from crm.models import Case
+
+        qs = Case.objects.select_related("contact", "assignee")
+        if request.query_params.get("state"):
+            qs = qs.filter(state=request.query_params["state"])
+        if str(request.query_params.get("contact", "")).isdigit():
+            qs = qs.filter(contact_id=request.query_params["contact"])
+        page = LimitOffsetPagination()
+        return page.get_paginated_response([selectors.case_card(c) for c in page.paginate_queryset(qs, request,
+                                                                                                    view=self)])
+
+    @extend_schema(request=CaseOpenSerializer, responses={201: dict},
+                   summary="Open a case (numbered without gaps; promised reply time by type)")
+    def post(self, request):
+        from telephony.models import Call
+
+        d = _valid(CaseOpenSerializer, request)
+        contact = _contact(d["contact"]) if d.get("contact") else None
+        call = get_object_or_404(Call, pk=d["call"]) if d.get("call") else None
+        case = services.case_open(type=d["type"], subject=d["subject"], description=d["description"],
+                                  contact=contact, call=call, actor=request.user)
+        return Response(selectors.case_card(case), status=201)
+
+
+class CaseDetailView(APIView):
+    permission_classes = [OnTenantDomain, IsStaffOrAgent]
+
+    @extend_schema(responses={200: dict}, summary="A case with its history")
+    def get(self, request, pk: int):
+        case = _case(pk)
+        return Response({**selectors.case_card(case), "events": list(case.events.values(
+            "at", "kind", "actor_email", "from_state", "to_state", "reason"))})
+
+
+class CaseMoveView(APIView):
+    permission_classes = [OnTenantDomain, IsStaffOrAgent]
+
+    @extend_schema(request=CaseMoveSerializer, responses={200: dict},
+                   summary="Move a case along the workflow (409 when not allowed; supervisors may override "
+                           "with a reason)")
+    def post(self, request, pk: int):
+        d = _valid(CaseMoveSerializer, request)
+        case = services.case_transition(case=_case(pk), to_state=d["state"], actor=request.user, reason=d["reason"],
+                                        override=d["override"])
+        return Response(selectors.case_card(case))
+
+
+class CaseEscalateView(APIView):
+    permission_classes = [OnTenantDomain, IsStaffOrAgent]
+
+    @extend_schema(request=EscalateSerializer, responses={200: dict}, summary="Escalate one step up the ladder")
+    def post(self, request, pk: int):
+        case = services.case_escalate(case=_case(pk), actor=request.user,
+                                      reason=_valid(EscalateSerializer, request)["reason"])
+        return Response(selectors.case_card(case))

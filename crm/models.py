@@ -88,3 +88,77 @@ class ContactNote(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+
+
+class CaseType(models.TextChoices):
+    INQUIRY = "inquiry", "Inquiry"
+    COMPLAINT = "complaint", "Complaint"
+    REPAIR = "repair", "Repair"
+    HELP = "help", "Help"
+    SUGGESTION = "suggestion", "Suggestion"
+    NEW_SERVICE = "new_service", "New service"
+
+
+class CaseState(models.TextChoices):
+    NEW = "new", "New"
+    ASSIGNED = "assigned", "Assigned"
+    IN_PROGRESS = "in_progress", "In progress"
+    RESOLVED = "resolved", "Resolved"
+    FOLLOW_UP = "follow_up", "Follow-up (return visit)"
+    CLOSED = "closed", "Closed"
+
+
+class Escalation(models.IntegerChoices):
+    AGENT = 0, "Agent"
+    TEAM_LEADER = 1, "Team leader"
+    SUPERVISOR = 2, "Supervisor"
+    MANAGER = 3, "Manager"
+
+
+class CaseCounter(models.Model):
+    """One row: the last case number given. Taken FOR UPDATE in the opening transaction, so
+    numbers never skip (a rolled-back opening gives its number back) and never repeat."""
+
+    last = models.PositiveIntegerField(default=0)
+
+
+class Case(models.Model):
+    number = models.PositiveIntegerField(unique=True)
+    type = models.CharField(max_length=12, choices=CaseType.choices)
+    state = models.CharField(max_length=12, choices=CaseState.choices, default=CaseState.NEW)
+    subject = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases")
+    call = models.ForeignKey("telephony.Call", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    assignee = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+    opened_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    promised_by = models.DateTimeField()
+    escalation = models.PositiveSmallIntegerField(choices=Escalation.choices, default=Escalation.AGENT)
+    resolved_on_first_contact = models.BooleanField(null=True)
+    overdue_alerted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-number"]
+        indexes = [models.Index(fields=["state", "promised_by"], name="case_open_due")]
+
+    def __str__(self) -> str:
+        return f"#{self.number} {self.subject}"
+
+
+class CaseEvent(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    actor_email = models.CharField(max_length=254, blank=True)
+    kind = models.CharField(max_length=20)  # opened, state, escalated, override, overdue, assigned
+    from_state = models.CharField(max_length=12, blank=True)
+    to_state = models.CharField(max_length=12, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]

@@ -112,6 +112,7 @@ def screen_pop(*, ani: str, collected: dict | None = None) -> dict:
     except InvalidPhone:
         numbers.add(ani)
     return {"contact": contact_card(contact) if contact else None, "matched_by": matched_by,
+            "cases": open_cases_of(contact) if contact else [],
             "history": timeline_for_numbers(numbers, contact=contact, limit=5)}
 
 
@@ -129,3 +130,18 @@ def contacts_csv(contacts: QuerySet[Contact]) -> str:
                          c.tier, c.lifecycle, ";".join(c.tags), "yes" if c.do_not_contact else "no",
                          "yes" if c.consent_marketing else "no", c.address, *(c.custom.get(k, "") for k in keys)])
     return out.getvalue()
+
+
+def case_card(case) -> dict:
+    return {"id": case.pk, "number": case.number, "type": case.type, "state": case.state, "subject": case.subject,
+            "contact": case.contact_id, "call": case.call_id, "assignee": case.assignee.email if case.assignee_id
+            else None, "promised_by": case.promised_by, "escalation": case.get_escalation_display(),
+            "resolved_on_first_contact": case.resolved_on_first_contact, "created_at": case.created_at,
+            "overdue": case.overdue_alerted_at is not None}
+
+
+def open_cases_of(contact: Contact) -> list[dict]:
+    from crm.cases import OPEN_STATES
+
+    return [case_card(c) for c in contact.cases.filter(state__in=[*OPEN_STATES, "follow_up"])
+            .select_related("assignee")[:10]]

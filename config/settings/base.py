@@ -231,6 +231,7 @@ SANDBOX_CARRIER_URL = env("SANDBOX_CARRIER_URL", default="http://127.0.0.1:8010"
 # every 2 s (written within 1 s), so 7 s is three missed beats; with the 2 s sweep a closed
 # desk shows offline within 10 s.
 PRESENCE_GRACE_S = env.int("PRESENCE_GRACE_S", default=7)
+CELERY_BEAT_SCHEDULE["crm-cases-overdue"] = {"task": "crm.cases_overdue_all", "schedule": 60.0}
 CELERY_BEAT_SCHEDULE["telephony-recordings-expire"] = {"task": "telephony.recordings_expire_all",
                                                        "schedule": 24 * 3600.0}
 CELERY_BEAT_SCHEDULE["telephony-sweep"] = {"task": "telephony.sweep_all", "schedule": 2.0,

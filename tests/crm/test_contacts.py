@@ -145,7 +145,7 @@ def crm_routes():
     from config import urls_tenant
 
     for p in get_resolver(urls_tenant).url_patterns:
-        if str(p.pattern).startswith("api/v1/contacts"):
+        if str(p.pattern).startswith(("api/v1/contacts", "api/v1/cases")):
             yield "/" + str(p.pattern)
 
 

@@ -148,11 +148,12 @@ def test_a_call_from_a_known_number_pops_the_contact_and_a_new_caller_is_saved(t
     def seed():
         from django_tenants.utils import tenant_context
 
-        from crm.services import contact_create
+        from crm.services import case_open, contact_create
 
         with tenant_context(center.tenant):
-            contact_create(data={"first_name": "Ada", "last_name": "Lovelace", "phones": ["+1 415 555 0101"],
-                                 "tier": "vip", "account_number": "A-1001", "account_name": "Analytical Ltd"})
+            ada = contact_create(data={"first_name": "Ada", "last_name": "Lovelace", "phones": ["+1 415 555 0101"],
+                                       "tier": "vip", "account_number": "A-1001", "account_name": "Analytical Ltd"})
+            case_open(type="repair", subject="Engine makes a noise", contact=ada)
 
     off_loop(django_db_blocker, seed)
     base = f"http://{center.host}:{web_port}"
@@ -169,6 +170,7 @@ def test_a_call_from_a_known_number_pops_the_contact_and_a_new_caller_is_saved(t
     desk.click("#accept-call")
     expect(desk.locator(".contact-name")).to_have_text("Ada Lovelace")
     expect(desk.locator(".contact-card")).to_contain_text("Account A-1001 · Analytical Ltd")
+    expect(desk.locator(".open-cases")).to_contain_text("Case #1 Engine makes a noise")
     desk.fill("#contact-note", "Asked about the refund")
     desk.keyboard.press("Enter")
     expect(desk.locator(".history")).to_contain_text("Asked about the refund")

@@ -1,0 +1,16 @@
+from celery import shared_task
+from django_tenants.utils import tenant_context
+
+from tenants.selectors import tenant_list_live
+
+
+@shared_task(name="crm.cases_overdue_all", time_limit=300, soft_time_limit=240, ignore_result=True)
+def cases_overdue_all() -> int:
+    """Beat, every minute: overdue case promises alert and escalate (CRM-3), per tenant."""
+    from crm.services import cases_overdue_sweep
+
+    total = 0
+    for tenant in tenant_list_live():
+        with tenant_context(tenant):
+            total += cases_overdue_sweep()
+    return total
