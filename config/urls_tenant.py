@@ -6,7 +6,7 @@ from accounts import api as accounts_api
 from config.health import healthz
 from config.urls_api_common import schema_urls
 from crm import api as crm_api
-from frontend import console_views, tenant_views
+from frontend import console_views, crm_views, tenant_views
 from telephony import api as telephony_api
 from telephony import api_live, webhooks
 from tenants import api as tenants_api
@@ -108,6 +108,10 @@ urlpatterns = [
     path("logout", tenant_views.logout_view, name="logout"),
     path("invite/<str:token>", tenant_views.invite_accept, name="invite-accept"),
     path("desk", tenant_views.desk, name="desk"),
+    path("contacts", crm_views.contacts_page, name="contacts"),
+    path("contacts/<int:pk>", crm_views.contact_page, name="contact"),
+    path("cases/<int:pk>", crm_views.case_page, name="case"),
+    path("cases/<int:pk>/action", crm_views.case_action, name="case-action"),
     path("wallboard", tenant_views.wallboard, name="wallboard"),
     path("console/users", tenant_views.users_page, name="console-users"),
     path("console/users/invite", tenant_views.users_invite, name="console-users-invite"),

@@ -116,3 +116,45 @@ def test_an_overdue_promise_alerts_and_escalates_once_from_the_celery_worker(cen
         kinds = list(CaseEvent.objects.filter(case=case).values_list("kind", flat=True))
         assert case.escalation == 1 and kinds.count("overdue") == 1 and kinds.count("escalated") == 1
         assert Case.objects.get(pk=on_time["id"]).escalation == 0
+
+
+def test_contact_and_case_pages_work_for_agents_and_overrides_need_a_supervisor(center):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from crm.models import Case, Contact
+
+    def browser(who):
+        client = Client(HTTP_HOST=f"{center.host}:8000")
+        with tenant_context(center.tenant):
+            client.force_login(center.users[who], backend="accounts.backends.EmailBackend")
+        return client
+
+    agent, sup = browser("agent1"), browser("supervisor")
+    bad = sup.post("/contacts", {"file": SimpleUploadedFile("c.csv", b"first_name,phones\nAda,12\n")})
+    assert bad.status_code == 400 and b"not a valid phone number" in bad.content and b"import-report" in bad.content
+    assert sup.post("/contacts", {"file": SimpleUploadedFile("c.csv", b"first_name,phones\nAda,+14155550101\n")}
+                    ).status_code == 302
+    with center.in_tenant():
+        ada = Contact.objects.get(first_name="Ada")
+    listing = agent.get("/contacts", {"q": "415-555-0101"})
+    assert listing.status_code == 200 and f'href="/contacts/{ada.pk}"'.encode() in listing.content
+    assert agent.post("/contacts", {"file": SimpleUploadedFile("c.csv", b"first_name\nEve\n")}).status_code == 200
+    with center.in_tenant():
+        assert not Contact.objects.filter(first_name="Eve").exists()  # agents cannot bulk import
+    assert agent.post(f"/contacts/{ada.pk}", {"form": "note", "text": "Call after 5pm"}).status_code == 302
+    assert agent.post(f"/contacts/{ada.pk}", {"form": "case", "type": "repair", "subject": "Broken hinge"}
+                      ).status_code == 302
+    page = agent.get(f"/contacts/{ada.pk}")
+    assert b"Call after 5pm" in page.content and b"Broken hinge" in page.content
+    with center.in_tenant():
+        case = Case.objects.get(subject="Broken hinge")
+    agent.post(f"/cases/{case.pk}/action", {"state": "resolved"})
+    agent.post(f"/cases/{case.pk}/action", {"state": "closed"})
+    refused = agent.post(f"/cases/{case.pk}/action", {"state": "in_progress", "override": "1", "reason": "x"},
+                         follow=True)
+    assert b"Only supervisors" in refused.content
+    sup.post(f"/cases/{case.pk}/action", {"state": "in_progress", "override": "1", "reason": "came back"})
+    with center.in_tenant():
+        case.refresh_from_db()
+        assert case.state == "in_progress"

@@ -1,0 +1,97 @@
+"""Contacts and cases pages for agents and supervisors (CRM-1…CRM-3). Thin: each POST is one
+service call; a ServiceError is shown on the page and changes nothing."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role
+from config.errors import ServiceError
+from crm import selectors, services
+from crm.cases import TRANSITIONS
+from crm.models import Case, CaseType
+from frontend.tenant_views import role_required
+
+staff = role_required(Role.AGENT, Role.SUPERVISOR, Role.TENANT_ADMIN, Role.QA_ANALYST)
+
+
+@staff
+def contacts_page(request):
+    q = request.GET.get("q", "")
+    page = Paginator(selectors.contact_search(q), 50).get_page(request.GET.get("page"))
+    can_bulk = request.user.has_role(Role.SUPERVISOR, Role.TENANT_ADMIN)
+    report, error = None, None
+    if request.method == "POST" and can_bulk:
+        upload = request.FILES.get("file")
+        if upload is None:
+            error = "Choose a CSV file to import."
+        else:
+            try:
+                text = upload.read().decode("utf-8-sig")
+                result = services.contacts_import(text=text, filename=upload.name[:80], actor=request.user)
+            except UnicodeDecodeError:
+                error = "The file is not UTF-8 text; save it as CSV UTF-8 and try again."
+            except ServiceError as exc:
+                error, report = exc.message, exc.fields.get("report")
+            else:
+                messages.success(request, f"Imported {result.created} contacts from {upload.name}.")
+                return redirect("contacts")
+    return render(request, "crm/contacts.html", {"page": page, "q": q, "can_bulk": can_bulk, "report": report,
+                                                 "error": error}, status=400 if error else 200)
+
+
+@staff
+def contact_page(request, pk: int):
+    contact = get_object_or_404(selectors.contact_list(), pk=pk)
+    error = None
+    if request.method == "POST":
+        try:
+            if request.POST.get("form") == "note":
+                services.contact_note_add(contact=contact, text=request.POST.get("text", ""), actor=request.user)
+                messages.success(request, "Note added.")
+            elif request.POST.get("form") == "case":
+                case = services.case_open(type=request.POST.get("type", ""), subject=request.POST.get("subject", ""),
+                                          description=request.POST.get("description", ""), contact=contact,
+                                          actor=request.user)
+                messages.success(request, f"Case #{case.number} opened.")
+        except ServiceError as exc:
+            error = exc.message
+        else:
+            return redirect("contact", pk=pk)
+    cases = list(contact.cases.select_related("assignee"))
+    return render(request, "crm/contact.html", {
+        "contact": contact, "card": selectors.contact_card(contact), "cases": cases,
+        "timeline": selectors.timeline_for_numbers(selectors.contact_numbers(contact), contact=contact, limit=50),
+        "case_types": CaseType.choices, "error": error,
+    }, status=400 if error else 200)
+
+
+@staff
+def case_page(request, pk: int):
+    case = get_object_or_404(Case.objects.select_related("contact", "assignee", "opened_by"), pk=pk)
+    return render(request, "crm/case.html", {
+        "case": case, "events": case.events.all(), "next_states": sorted(TRANSITIONS.get(case.state, ())),
+        "all_states": [s for s, _ in Case._meta.get_field("state").choices],
+        "can_override": request.user.has_role(Role.SUPERVISOR, Role.TENANT_ADMIN),
+    })
+
+
+@staff
+@require_POST
+def case_action(request, pk: int):
+    case = get_object_or_404(Case, pk=pk)
+    try:
+        if request.POST.get("action") == "escalate":
+            services.case_escalate(case=case, actor=request.user, reason=request.POST.get("reason", "") or "by hand")
+            messages.success(request, "Escalated.")
+        else:
+            services.case_transition(case=case, to_state=request.POST.get("state", ""), actor=request.user,
+                                     reason=request.POST.get("reason", ""),
+                                     override=request.POST.get("override") == "1")
+            messages.success(request, f"Case #{case.number} is now {request.POST.get('state', '').replace('_', ' ')}.")
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    return redirect("case", pk=pk)
