@@ -18,11 +18,10 @@ def _own_queue_ids(tenant, ids: list) -> set[int]:
     from django.db import connection
     from django_tenants.utils import tenant_context
 
-    from telephony.models import Queue
+    from telephony.selectors import queue_ids_among
 
-    wanted = {i for i in ids if isinstance(i, int) and not isinstance(i, bool)}
     with tenant_context(tenant):
-        found = set(Queue.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+        found = queue_ids_among(ids)
     connection.set_schema_to_public()
     return found
 

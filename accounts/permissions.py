@@ -28,3 +28,4 @@ class OnTenantDomain(BasePermission):
 
 IsTenantAdmin = HasRole.of(Role.TENANT_ADMIN)
 IsAdminOrSupervisor = HasRole.of(Role.TENANT_ADMIN, Role.SUPERVISOR)
+IsStaffOrAgent = HasRole.of(Role.AGENT, Role.SUPERVISOR, Role.TENANT_ADMIN, Role.QA_ANALYST)

@@ -17,3 +17,8 @@ class ServiceError(Exception):
         self.fields = fields or {}
         if status_code:
             self.status_code = status_code
+
+
+def field_error(field: str, msg: str, code: str = "invalid", status: int = 400) -> ServiceError:
+    """The error for one bad field: '<field>: <msg>', with the message under that field."""
+    return ServiceError(code, f"{field}: {msg}", {field: [msg]}, status_code=status)

@@ -5,18 +5,14 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Role
-from accounts.permissions import HasRole, IsAdminOrSupervisor, OnTenantDomain
+from accounts.permissions import IsAdminOrSupervisor, IsStaffOrAgent, OnTenantDomain
+from config.drf import validated as _valid
 from crm import selectors, services
-
-IsStaffOrAgent = HasRole.of(Role.AGENT, Role.SUPERVISOR, Role.TENANT_ADMIN, Role.QA_ANALYST)
-MAX_UPLOAD = 50 * 1024 * 1024
 
 
 class ContactInSerializer(serializers.Serializer):
@@ -39,12 +35,6 @@ class ContactInSerializer(serializers.Serializer):
 
 class NoteSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=5000)
-
-
-def _valid(serializer_cls, request) -> dict:
-    s = serializer_cls(data=request.data)
-    s.is_valid(raise_exception=True)
-    return dict(s.validated_data)
 
 
 def _contact(pk: int):
@@ -122,14 +112,7 @@ class ContactImportView(APIView):
         summary="Import contacts from CSV: every row checked first; any problem imports nothing (report by row)")
     def post(self, request):
         upload = request.FILES.get("file")
-        if upload is None:
-            raise ValidationError({"file": ["Attach a CSV file as 'file'."]})
-        if upload.size > MAX_UPLOAD:
-            raise ValidationError({"file": [f"At most {MAX_UPLOAD // 1024 // 1024} MB per file."]})
-        try:
-            text = upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ValidationError({"file": ["The file is not UTF-8 text; save it as CSV UTF-8."]}) from None
+        text = services.upload_text(upload)
         report = services.contacts_import(text=text, filename=upload.name[:80], actor=request.user)
         return Response(report.as_dict(), status=201)
 

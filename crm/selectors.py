@@ -19,25 +19,24 @@ def contact_list() -> QuerySet[Contact]:
     return Contact.objects.select_related("account", "owner").prefetch_related("phones")
 
 
-def contact_for_phone(number: str) -> Contact | None:
-    """The contact with this number (the most recently updated, if several share it)."""
+def _phone_matches(number: str) -> QuerySet[ContactPhone]:
+    """Contacts' numbers equal to `number` (any format), the most recently updated contact first."""
     try:
         e164 = to_e164(number)
     except InvalidPhone:
-        return None
-    hit = ContactPhone.objects.filter(e164=e164).order_by("-contact__updated_at").values_list("contact_id",
-                                                                                             flat=True).first()
+        return ContactPhone.objects.none()
+    return ContactPhone.objects.filter(e164=e164).order_by("-contact__updated_at")
+
+
+def contact_for_phone(number: str) -> Contact | None:
+    """The contact with this number (the most recently updated, if several share it)."""
+    hit = _phone_matches(number).values_list("contact_id", flat=True).first()
     return contact_list().filter(pk=hit).first() if hit else None
 
 
 def contact_tier_for_phone(number: str) -> str:
     """The caller's CRM tier ('' when unknown): one index lookup on the call's way in."""
-    try:
-        e164 = to_e164(number)
-    except InvalidPhone:
-        return ""
-    return ContactPhone.objects.filter(e164=e164).order_by("-contact__updated_at").values_list(
-        "contact__tier", flat=True).first() or ""
+    return _phone_matches(number).values_list("contact__tier", flat=True).first() or ""
 
 
 def contact_for_account_number(number: str) -> Contact | None:

@@ -17,7 +17,7 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.services import audit_record
-from config.errors import ServiceError
+from config.errors import ServiceError, field_error
 from crm.models import Account, Contact, ContactNote, ContactPhone, Lifecycle, Tier
 from crm.phones import InvalidPhone, to_e164
 
@@ -159,8 +159,7 @@ def contact_update(*, contact: Contact, data: dict, actor: User | None = None) -
 def contact_note_add(*, contact: Contact, text: str, actor: User | None = None, call=None) -> ContactNote:
     text = (text or "").strip()
     if not text or len(text) > 5000:
-        raise ServiceError("invalid", "text: Write a note of 1–5000 characters.",
-                           {"text": ["Write a note of 1–5000 characters."]})
+        raise field_error("text", "Write a note of 1–5000 characters.")
     return ContactNote.objects.create(contact=contact, text=text, author=actor, call=call)
 
 
@@ -229,6 +228,21 @@ def contacts_import_check(text: str) -> tuple[ImportReport, list[Cleaned]]:
     return report, cleaned_rows
 
 
+MAX_UPLOAD = 50 * 1024 * 1024
+
+
+def upload_text(upload) -> str:
+    """An uploaded CSV file as text, or a 400 a person can act on (no file, too big, not UTF-8)."""
+    if upload is None:
+        raise field_error("file", "Choose a CSV file to import.")
+    if upload.size > MAX_UPLOAD:
+        raise field_error("file", f"At most {MAX_UPLOAD // 1024 // 1024} MB per file.")
+    try:
+        return upload.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise field_error("file", "The file is not UTF-8 text; save it as CSV UTF-8 and try again.") from None
+
+
 def contacts_import(*, text: str, filename: str = "upload.csv", actor: User | None = None) -> ImportReport:
     """All or nothing: a file with any bad row writes nothing and raises with the report."""
     report, rows = contacts_import_check(text)
@@ -280,11 +294,10 @@ def case_open(*, type: str, subject: str, actor: User | None = None, contact=Non
 
     if type not in CaseType.values:
         msg = f"'{type}' is not a case type; use {', '.join(CaseType.values)}."
-        raise ServiceError("invalid", f"type: {msg}", {"type": [msg]})
+        raise field_error("type", msg)
     subject = (subject or "").strip()
     if not subject or len(subject) > 200:
-        raise ServiceError("invalid", "subject: Give a subject of 1–200 characters.",
-                           {"subject": ["Give a subject of 1–200 characters."]})
+        raise field_error("subject", "Give a subject of 1–200 characters.")
     now = clock.now()
     about_staff = type == CaseType.COMPLAINT and "staff" in (subject + " " + description).lower()
     case = Case.objects.create(number=_next_case_number(), type=type, subject=subject, description=description,
@@ -307,14 +320,14 @@ def case_transition(*, case, to_state: str, actor: User, reason: str = "", overr
     case = Case.objects.select_for_update().get(pk=case.pk)
     if to_state not in CaseState.values:
         msg = f"'{to_state}' is not a case state; use {', '.join(CaseState.values)}."
-        raise ServiceError("invalid", f"state: {msg}", {"state": [msg]})
+        raise field_error("state", msg)
     if not cases.allowed(case.state, to_state):
         if not override:
             raise ServiceError("illegal_transition", cases.illegal_message(case.state, to_state), status_code=409)
         if not actor.has_role(Role.SUPERVISOR, Role.TENANT_ADMIN):
             raise ServiceError("forbidden", MSG_OVERRIDE_ROLE, status_code=403)
         if not (reason or "").strip():
-            raise ServiceError("invalid", f"reason: {MSG_OVERRIDE_REASON}", {"reason": [MSG_OVERRIDE_REASON]})
+            raise field_error("reason", MSG_OVERRIDE_REASON)
     now = clock.now()
     before = case.state
     case.state = to_state

@@ -34,10 +34,6 @@ from telephony.services import codes, config, hours
 admin_only = role_required(Role.TENANT_ADMIN)
 
 
-def _ip(request):
-    return request.META.get("REMOTE_ADDR")
-
-
 def _page(request, template: str, context: dict, error: str | None = None):
     return render(request, template, {**context, "error": error}, status=400 if error else 200)
 

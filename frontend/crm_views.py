@@ -26,19 +26,14 @@ def contacts_page(request):
     report, error = None, None
     if request.method == "POST" and can_bulk:
         upload = request.FILES.get("file")
-        if upload is None:
-            error = "Choose a CSV file to import."
+        try:
+            result = services.contacts_import(text=services.upload_text(upload), filename=upload.name[:80],
+                                              actor=request.user)
+        except ServiceError as exc:
+            error, report = exc.message, exc.fields.get("report")
         else:
-            try:
-                text = upload.read().decode("utf-8-sig")
-                result = services.contacts_import(text=text, filename=upload.name[:80], actor=request.user)
-            except UnicodeDecodeError:
-                error = "The file is not UTF-8 text; save it as CSV UTF-8 and try again."
-            except ServiceError as exc:
-                error, report = exc.message, exc.fields.get("report")
-            else:
-                messages.success(request, f"Imported {result.created} contacts from {upload.name}.")
-                return redirect("contacts")
+            messages.success(request, f"Imported {result.created} contacts from {upload.name}.")
+            return redirect("contacts")
     return render(request, "crm/contacts.html", {"page": page, "q": q, "can_bulk": can_bulk, "report": report,
                                                  "error": error}, status=400 if error else 200)
 

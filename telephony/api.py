@@ -10,7 +10,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Role
-from accounts.permissions import HasRole, IsAdminOrSupervisor, OnTenantDomain
+from accounts.permissions import HasRole, IsAdminOrSupervisor, IsStaffOrAgent, OnTenantDomain
+from config.drf import client_ip as _ip
+from config.drf import validated as _valid
 from telephony import selectors, services
 from telephony.agent_state import Source
 from telephony.models import (
@@ -134,21 +136,12 @@ class StateLogView(APIView):
 
 # ---------------------------------------------------------------- calls and in-call controls
 
-def _ip(request):
-    return request.META.get("REMOTE_ADDR")
-
-
-def _valid(serializer_cls, request):
-    data = serializer_cls(data=request.data)
-    data.is_valid(raise_exception=True)
-    return data.validated_data
 
 
 def _call_or_404(request, pk: int):
     return get_object_or_404(selectors.calls_visible_to(request.user), pk=pk)
 
 
-IsStaffOrAgent = HasRole.of(Role.AGENT, Role.SUPERVISOR, Role.TENANT_ADMIN, Role.QA_ANALYST)
 
 
 class CallListView(APIView):

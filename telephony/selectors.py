@@ -123,5 +123,11 @@ def wrap_up_codes() -> QuerySet[WrapUpCode]:
     return WrapUpCode.objects.filter(active=True)
 
 
+def queue_ids_among(ids: list) -> set[int]:
+    """Which of `ids` (anything a client sent) are this tenant's queues."""
+    wanted = {i for i in ids if isinstance(i, int) and not isinstance(i, bool)}
+    return set(Queue.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+
+
 def queue_list() -> QuerySet[Queue]:
     return Queue.objects.prefetch_related("required_skills__skill", "members")

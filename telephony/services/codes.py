@@ -8,28 +8,26 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.services import audit_record
-from config.errors import ServiceError
+from config.errors import field_error
 from telephony.models import NotReadyCode, WrapUpCode
 from telephony.services.agents import SYSTEM_REASONS
 
 CODE = re.compile(r"^[a-z0-9_]{1,20}$")
 
 
-def _invalid(field: str, msg: str, status: int = 400, code: str = "invalid") -> ServiceError:
-    return ServiceError(code, f"{field}: {msg}", {field: [msg]}, status_code=status)
 
 
 @transaction.atomic
 def not_ready_code_add(*, code: str, label: str, actor: User | None = None) -> NotReadyCode:
     code, label = (code or "").strip().lower(), (label or "").strip()
     if not CODE.match(code):
-        raise _invalid("code", "Use 1–20 lowercase letters, digits or underscores, e.g. team_huddle.")
+        raise field_error("code", "Use 1–20 lowercase letters, digits or underscores, e.g. team_huddle.")
     if code in SYSTEM_REASONS:
-        raise _invalid("code", f"'{code}' is reserved for the system.")
+        raise field_error("code", f"'{code}' is reserved for the system.")
     if not label or len(label) > 40:
-        raise _invalid("label", "Give a label of 1–40 characters.")
+        raise field_error("label", "Give a label of 1–40 characters.")
     if NotReadyCode.objects.filter(code=code).exists():
-        raise _invalid("code", f"The reason '{code}' already exists.", 409, "exists")
+        raise field_error("code", f"The reason '{code}' already exists.", "exists", 409)
     item = NotReadyCode.objects.create(code=code, label=label)
     audit_record(actor=actor, action="not_ready_code.add", target=item, summary=f"Not-ready reason {label} added")
     return item
@@ -39,9 +37,9 @@ def not_ready_code_add(*, code: str, label: str, actor: User | None = None) -> N
 def wrap_up_code_add(*, label: str, actor: User | None = None) -> WrapUpCode:
     label = (label or "").strip()
     if not label or len(label) > 40:
-        raise _invalid("label", "Give a label of 1–40 characters.")
+        raise field_error("label", "Give a label of 1–40 characters.")
     if WrapUpCode.objects.filter(label__iexact=label).exists():
-        raise _invalid("label", f"The wrap-up code '{label}' already exists.", 409, "exists")
+        raise field_error("label", f"The wrap-up code '{label}' already exists.", "exists", 409)
     item = WrapUpCode.objects.create(label=label)
     audit_record(actor=actor, action="wrap_up_code.add", target=item, summary=f"Wrap-up code {label} added")
     return item

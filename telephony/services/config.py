@@ -9,7 +9,7 @@ from django.db import IntegrityError, connection, transaction
 
 from accounts.models import User
 from accounts.services import audit_record
-from config.errors import ServiceError
+from config.errors import ServiceError, field_error
 from telephony import ivr
 from telephony.addresses import E164
 from telephony.hooks import hook_url
@@ -32,8 +32,7 @@ MSG_NO_VERSION = "This flow has no version {version}."
 DEFAULT_HOURS = [(d, time(9, 0), time(18, 0)) for d in range(5)]
 
 
-def _invalid(field: str, msg: str, code: str = "invalid", status: int = 400) -> ServiceError:
-    return ServiceError(code, f"{field}: {msg}", {field: [msg]}, status_code=status)
+_invalid = field_error
 
 
 @transaction.atomic

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from accounts.models import Role, User
 from accounts.services import audit_record
-from config.errors import ServiceError
+from config.errors import ServiceError, field_error
 from telephony import acd, clock
 from telephony.addresses import E164
 from telephony.agent_state import AgentState, NotReadyReason, Source
@@ -214,7 +214,7 @@ def call_send_digits(*, agent: User, call_pk: int, digits: str) -> Call:
     digits = (digits or "").strip()
     if not DTMF.match(digits):
         msg = "Send 1–32 phone keys: digits, * and #."
-        raise ServiceError("invalid", f"digits: {msg}", {"digits": [msg]})
+        raise field_error("digits", msg)
     from telephony.providers import provider_for_current_tenant
     from telephony.providers.base import MSG_KEYPAD
 
@@ -263,7 +263,7 @@ def call_transfer(*, agent: User, call_pk: int, to_agent: User | None = None, to
     if sum(bool(x) for x in (to_agent, to_queue, to_number)) != 1:
         raise ServiceError("invalid", "Choose exactly one target: an agent, a queue or a number.")
     if to_number and not E164.match(to_number):
-        raise ServiceError("invalid", f"to_number: {MSG_BAD_NUMBER}", {"to_number": [MSG_BAD_NUMBER]})
+        raise field_error("to_number", MSG_BAD_NUMBER)
     target = to_agent.email if to_agent else to_queue.name if to_queue else to_number
     if note:
         call.notes = (call.notes + "\n" if call.notes else "") + f"[transfer to {target}] {note}"
@@ -358,7 +358,7 @@ def call_conference_add(*, agent: User, call_pk: int, to_agent: User | None = No
     _require_connected_agent(call, agent)
     if to_number:
         if not E164.match(to_number):
-            raise ServiceError("invalid", f"to_number: {MSG_BAD_NUMBER}", {"to_number": [MSG_BAD_NUMBER]})
+            raise field_error("to_number", MSG_BAD_NUMBER)
         _dial_in(call, role=LegRole.EXTERNAL, user=None, target=to_number)
         target = to_number
     elif to_agent:

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.services import audit_record
-from config.errors import ServiceError
+from config.errors import ServiceError, field_error
 from telephony.models import BusinessHours, Holiday, Queue
 
 DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -38,7 +38,7 @@ def hours_set(*, queue: Queue | None, week: list[tuple[int, time, time]], actor:
 def holiday_add(*, day: date, name: str, queue: Queue | None = None, actor: User | None = None) -> Holiday:
     name = (name or "").strip()
     if not name:
-        raise ServiceError("invalid", "name: Give the holiday a name.", {"name": ["Give the holiday a name."]})
+        raise field_error("name", "Give the holiday a name.")
     if Holiday.objects.filter(date=day, queue=queue).exists():
         msg = f"{day:%Y-%m-%d} is already a holiday{' for ' + queue.name if queue else ''}."
         raise ServiceError("holiday_exists", msg, {"date": [msg]}, status_code=409)

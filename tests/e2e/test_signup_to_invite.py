@@ -7,24 +7,17 @@ import pytest
 from playwright.sync_api import expect
 
 from tenants.models import Tenant
+from tests.e2e.conftest import off_loop
 
 SLUG = "e2e-browser"
 
 
 def _drop_tenant(django_db_blocker, slug: str) -> None:
-    """Playwright's sync API keeps an event loop in this thread; the ORM must run in another."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from django.db import connection
-
     def drop():
-        with django_db_blocker.unblock():
-            for tenant in Tenant.objects.filter(slug=slug):
-                tenant.delete(force_drop=True)
-            connection.close()
+        for tenant in Tenant.objects.filter(slug=slug):
+            tenant.delete(force_drop=True)
 
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(drop).result()
+    off_loop(django_db_blocker, drop)
 
 
 def test_company_signs_up_signs_in_and_invites_an_agent(live_site, browser, django_db_blocker):
