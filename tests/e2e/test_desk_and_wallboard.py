@@ -175,6 +175,7 @@ def test_a_call_from_a_known_number_pops_the_contact_and_a_new_caller_is_saved(t
     desk.keyboard.press("Enter")
     expect(desk.locator(".history")).to_contain_text("Asked about the refund")
     desk.click("#hangup-btn")
+    expect(desk.locator("#my-state")).to_have_text("Wrap-up")
     desk.click("#wrap-submit")
     expect(desk.locator("#my-state")).to_have_text("Available")
 
