@@ -6,6 +6,8 @@ from accounts import api as accounts_api
 from config.health import healthz
 from config.urls_api_common import schema_urls
 from crm import api as crm_api
+from crm import api_care as crm_care
+from crm import api_privacy as crm_privacy
 from frontend import console_views, crm_views, tenant_views
 from telephony import api as telephony_api
 from telephony import api_live, webhooks
@@ -82,6 +84,20 @@ api = [
     path("api/v1/contacts/<int:pk>", crm_api.ContactDetailView.as_view(), name="api-contact"),
     path("api/v1/contacts/<int:pk>/timeline", crm_api.ContactTimelineView.as_view(), name="api-contact-timeline"),
     path("api/v1/contacts/<int:pk>/notes", crm_api.ContactNoteView.as_view(), name="api-contact-notes"),
+    path("api/v1/contacts/<int:pk>/privacy-export", crm_privacy.PrivacyExportView.as_view(),
+         name="api-contact-privacy-export"),
+    path("api/v1/contacts/<int:pk>/legal-hold", crm_privacy.LegalHoldView.as_view(), name="api-contact-legal-hold"),
+    path("api/v1/contacts/<int:pk>/erase", crm_privacy.EraseView.as_view(), name="api-contact-erase"),
+    path("api/v1/case-types", crm_care.CaseTypesView.as_view(), name="api-case-types"),
+    path("api/v1/complaint-categories", crm_care.ComplaintCategoriesView.as_view(), name="api-complaint-categories"),
+    path("api/v1/reports/complaints", crm_care.ComplaintReportView.as_view(), name="api-report-complaints"),
+    path("api/v1/reports/csat", crm_care.CsatReportView.as_view(), name="api-report-csat"),
+    path("api/v1/follow-up-rules", crm_care.FollowUpRulesView.as_view(), name="api-follow-up-rules"),
+    path("api/v1/follow-up-rules/<int:pk>", crm_care.FollowUpRuleView.as_view(), name="api-follow-up-rule"),
+    path("api/v1/follow-ups", crm_care.FollowUpsView.as_view(), name="api-follow-ups"),
+    path("api/v1/follow-ups/<int:pk>/complete", crm_care.FollowUpCompleteView.as_view(),
+         name="api-follow-up-complete"),
+    path("api/v1/follow-ups/<int:pk>/survey", crm_care.FollowUpSurveyView.as_view(), name="api-follow-up-survey"),
     path("api/v1/cases", crm_api.CaseListView.as_view(), name="api-cases"),
     path("api/v1/cases/<int:pk>", crm_api.CaseDetailView.as_view(), name="api-case"),
     path("api/v1/cases/<int:pk>/move", crm_api.CaseMoveView.as_view(), name="api-case-move"),
@@ -100,6 +116,7 @@ carrier_hooks = [
     path("telephony/voice/recording", webhooks.recording, name="hook-recording"),
     path("telephony/voice/outbound", webhooks.outbound, name="hook-outbound"),
     path("telephony/voice/redirect", webhooks.redirect, name="hook-redirect"),
+    path("telephony/voice/survey", webhooks.survey, name="hook-survey"),
 ]
 
 urlpatterns = [

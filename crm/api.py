@@ -141,6 +141,8 @@ class CaseOpenSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True, default="")
     contact = serializers.IntegerField(required=False, allow_null=True)
     call = serializers.IntegerField(required=False, allow_null=True)
+    team = serializers.IntegerField(required=False, allow_null=True, help_text="default: the case type's team")
+    complaint_category = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class CaseMoveSerializer(serializers.Serializer):
@@ -162,7 +164,9 @@ def _case(pk: int):
 class CaseListView(APIView):
     permission_classes = [OnTenantDomain, IsStaffOrAgent]
 
-    @extend_schema(parameters=[OpenApiParameter("state", str), OpenApiParameter("contact", int)],
+    @extend_schema(parameters=[OpenApiParameter("state", str), OpenApiParameter("contact", int),
+                               OpenApiParameter("team", int, description="a team's case queue"),
+                               OpenApiParameter("mine", bool, description="assigned to me")],
                    responses={200: dict}, summary="Cases, newest first")
     def get(self, request):
         from crm.models import Case
@@ -172,6 +176,10 @@ class CaseListView(APIView):
             qs = qs.filter(state=request.query_params["state"])
         if str(request.query_params.get("contact", "")).isdigit():
             qs = qs.filter(contact_id=request.query_params["contact"])
+        if str(request.query_params.get("team", "")).isdigit():
+            qs = qs.filter(team_id=request.query_params["team"])
+        if request.query_params.get("mine") in ("1", "true"):
+            qs = qs.filter(assignee=request.user)
         page = LimitOffsetPagination()
         return page.get_paginated_response([selectors.case_card(c) for c in page.paginate_queryset(qs, request,
                                                                                                     view=self)])
@@ -183,9 +191,13 @@ class CaseListView(APIView):
 
         d = _valid(CaseOpenSerializer, request)
         contact = _contact(d["contact"]) if d.get("contact") else None
+        from accounts.models import Team
+
         call = get_object_or_404(Call, pk=d["call"]) if d.get("call") else None
+        team = get_object_or_404(Team, pk=d["team"]) if d.get("team") else None
         case = services.case_open(type=d["type"], subject=d["subject"], description=d["description"],
-                                  contact=contact, call=call, actor=request.user)
+                                  contact=contact, call=call, team=team, actor=request.user,
+                                  complaint_category=d["complaint_category"])
         return Response(selectors.case_card(case), status=201)
 
 

@@ -1,11 +1,9 @@
-"""The case state machine (CRM-3) as data, and the promised reply time per type. Pure."""
+"""The case state machine (CRM-3) as data. Pure. (Promised reply times are per tenant, in
+`CaseTypeSetting`.)"""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from crm.models import CaseState as S
-from crm.models import CaseType as T
 
 TRANSITIONS: dict[str, set[str]] = {
     S.NEW: {S.ASSIGNED, S.IN_PROGRESS, S.RESOLVED},
@@ -16,8 +14,6 @@ TRANSITIONS: dict[str, set[str]] = {
     S.CLOSED: set(),
 }
 OPEN_STATES = (S.NEW, S.ASSIGNED, S.IN_PROGRESS)
-PROMISE = {T.INQUIRY: timedelta(hours=24), T.COMPLAINT: timedelta(hours=48), T.REPAIR: timedelta(hours=72),
-           T.HELP: timedelta(hours=24), T.SUGGESTION: timedelta(days=7), T.NEW_SERVICE: timedelta(hours=72)}
 
 
 def allowed(current: str, target: str) -> bool:

@@ -90,15 +90,6 @@ class ContactNote(models.Model):
         ordering = ["-at", "-id"]
 
 
-class CaseType(models.TextChoices):
-    INQUIRY = "inquiry", "Inquiry"
-    COMPLAINT = "complaint", "Complaint"
-    REPAIR = "repair", "Repair"
-    HELP = "help", "Help"
-    SUGGESTION = "suggestion", "Suggestion"
-    NEW_SERVICE = "new_service", "New service"
-
-
 class CaseState(models.TextChoices):
     NEW = "new", "New"
     ASSIGNED = "assigned", "Assigned"
@@ -122,9 +113,45 @@ class CaseCounter(models.Model):
     last = models.PositiveIntegerField(default=0)
 
 
+class CaseTypeSetting(models.Model):
+    """A tenant's case types (CRM-3, configurable; seeded by migration 0004): the promised reply
+    time and the department/team new cases of the type are routed to."""
+
+    code = models.SlugField(max_length=12, unique=True)
+    label = models.CharField(max_length=60)
+    promise_hours = models.PositiveIntegerField()
+    team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class ComplaintCategory(models.Model):
+    """CRM-4 taxonomy (seeded, editable). Categories about staff route to supervisors."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    label = models.CharField(max_length=80)
+    about_staff = models.BooleanField(default=False)
+    active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "label"]
+        verbose_name_plural = "complaint categories"
+
+    def __str__(self) -> str:
+        return self.label
+
+
 class Case(models.Model):
     number = models.PositiveIntegerField(unique=True)
-    type = models.CharField(max_length=12, choices=CaseType.choices)
+    type = models.CharField(max_length=12)  # a CaseTypeSetting code
+    complaint_category = models.ForeignKey(ComplaintCategory, null=True, blank=True, on_delete=models.PROTECT,
+                                           related_name="cases")
     state = models.CharField(max_length=12, choices=CaseState.choices, default=CaseState.NEW)
     subject = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -162,3 +189,130 @@ class CaseEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+
+class ConsentRecord(models.Model):
+    """CRM-8: every grant or withdrawal of consent, with where it came from (the flags on the
+    contact are the current answer; these rows are the evidence)."""
+
+    class Kind(models.TextChoices):
+        RECORDING = "recording", "Call recording"
+        MARKETING = "marketing", "Marketing"
+        CONTACT = "contact", "Being contacted"
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="consent_records")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    granted = models.BooleanField()
+    source = models.CharField(max_length=120, blank=True)
+    actor_email = models.CharField(max_length=254, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+
+class LegalHold(models.Model):
+    """While a hold is active the contact cannot be erased and recordings of their numbers
+    are kept past retention and cannot be deleted (CRM-8 legal-hold override)."""
+
+    contact = models.ForeignKey(Contact, null=True, on_delete=models.SET_NULL, related_name="legal_holds")
+    reason = models.CharField(max_length=300)
+    placed_by = models.CharField(max_length=254)
+    placed_at = models.DateTimeField(default=timezone.now)
+    released_by = models.CharField(max_length=254, blank=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+    release_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-placed_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["contact"], condition=models.Q(released_at__isnull=True),
+                                               name="one_active_hold_per_contact")]
+
+
+class SurveyKind(models.TextChoices):
+    POST_CALL = "post_call", "After the call (IVR)"
+    IVR = "ivr", "Survey node in an IVR flow"
+    RETURN_VISIT = "return_visit", "Return visit"
+
+
+class SurveyResponse(models.Model):
+    """CRM-5: one answer (1 = satisfied, 2 = not, with an optional reason), tied to the call,
+    its agent and queue, and the case it followed up."""
+
+    kind = models.CharField(max_length=14, choices=SurveyKind.choices)
+    call = models.ForeignKey("telephony.Call", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    agent = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    queue = models.ForeignKey("telephony.Queue", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    case = models.ForeignKey("crm.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="surveys")
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="surveys")
+    satisfied = models.BooleanField()
+    reason = models.TextField(blank=True)
+    reason_recording = models.ForeignKey("telephony.Recording", null=True, blank=True, on_delete=models.SET_NULL,
+                                         related_name="+")
+    recorded_by = models.CharField(max_length=254, blank=True)  # the agent for a return visit
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["call", "kind"], condition=models.Q(call__isnull=False),
+                                               name="one_survey_per_call_and_kind")]
+
+
+class FollowUpEvent(models.TextChoices):
+    CASE_OPENED = "case_opened", "Case opened"
+    CASE_RESOLVED = "case_resolved", "Case resolved"
+    CASE_CLOSED = "case_closed", "Case closed"
+    CALL_ANSWERED = "call_answered", "Call answered"
+
+
+class FollowUpAction(models.TextChoices):
+    CALL = "call", "Call the customer"
+    SURVEY = "survey", "Return-visit survey"
+    TASK = "task", "Task"
+
+
+class FollowUpRule(models.Model):
+    """CRM-7: "N days after event X, create a follow-up" (e.g. day 3, 7 and 30 after a repair)."""
+
+    name = models.CharField(max_length=120)
+    event = models.CharField(max_length=16, choices=FollowUpEvent.choices)
+    days = models.PositiveSmallIntegerField()
+    action = models.CharField(max_length=8, choices=FollowUpAction.choices)
+    case_type = models.CharField(max_length=12, blank=True)  # only cases of this type ('' = any)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["event", "days", "id"]
+
+
+class FollowUpStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class FollowUpTask(models.Model):
+    rule = models.ForeignKey(FollowUpRule, null=True, on_delete=models.SET_NULL, related_name="tasks")
+    action = models.CharField(max_length=8, choices=FollowUpAction.choices)
+    title = models.CharField(max_length=200)
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="follow_ups")
+    case = models.ForeignKey("crm.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="follow_ups")
+    call = models.ForeignKey("telephony.Call", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    assignee = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+    due_at = models.DateTimeField(db_index=True)
+    status = models.CharField(max_length=10, choices=FollowUpStatus.choices, default=FollowUpStatus.OPEN)
+    outcome = models.CharField(max_length=500, blank=True)
+    done_by = models.CharField(max_length=254, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "case"], condition=models.Q(case__isnull=False),
+                                    name="one_follow_up_per_rule_and_case"),
+            models.UniqueConstraint(fields=["rule", "call"], condition=models.Q(call__isnull=False),
+                                    name="one_follow_up_per_rule_and_call"),
+        ]

@@ -136,6 +136,8 @@ def case_card(case) -> dict:
             "contact": case.contact_id, "call": case.call_id, "assignee": case.assignee.email if case.assignee_id
             else None, "promised_by": case.promised_by, "escalation": case.get_escalation_display(),
             "resolved_on_first_contact": case.resolved_on_first_contact, "created_at": case.created_at,
+            "team": case.team_id, "complaint_category": case.complaint_category.code if case.complaint_category_id
+            else None,
             "overdue": case.overdue_alerted_at is not None}
 
 
@@ -144,3 +146,156 @@ def open_cases_of(contact: Contact) -> list[dict]:
 
     return [case_card(c) for c in contact.cases.filter(state__in=[*OPEN_STATES, "follow_up"])
             .select_related("assignee")[:10]]
+
+
+def held_numbers() -> set[str]:
+    """Phone numbers of contacts under an active legal hold: their recordings are kept."""
+    return set(ContactPhone.objects.filter(contact__legal_holds__released_at__isnull=True,
+                                           contact__legal_holds__isnull=False).values_list("e164", flat=True))
+
+
+def recording_on_hold(rec) -> bool:
+    call = rec.call
+    numbers = {call.ani, call.dnis} - {""}
+    return ContactPhone.objects.filter(e164__in=numbers, contact__legal_holds__released_at__isnull=True,
+                                       contact__legal_holds__isnull=False).exists()
+
+
+def contact_export(contact: Contact) -> dict:
+    """Everything held about a contact (CRM-8 subject access): the card, consent evidence,
+    holds, notes, cases with their history, every call, message, callback and survey of
+    their numbers, and the list of recordings (fetched through the audited recording API)."""
+    from crm.models import Case, SurveyResponse
+    from telephony.models import BacklogItem, Call, Callback, Recording
+
+    numbers = contact_numbers(contact)
+    calls = Call.objects.filter(Q(ani__in=numbers) | Q(dnis__in=numbers)).select_related("queue", "agent")
+    backlog = BacklogItem.objects.filter(contact_number__in=numbers)
+    recordings = Recording.objects.filter(Q(call__in=calls) | Q(pk__in=backlog.exclude(recording=None)
+                                                                 .values("recording")))
+    return {
+        "contact": {**contact_card(contact), "address": contact.address, "consent_marketing":
+                    contact.consent_marketing, "source": contact.source, "created_at": contact.created_at,
+                    "updated_at": contact.updated_at},
+        "consent_records": [{"kind": r.kind, "granted": r.granted, "source": r.source, "by": r.actor_email,
+                             "at": r.at} for r in contact.consent_records.all()],
+        "legal_holds": [{"reason": h.reason, "placed_by": h.placed_by, "placed_at": h.placed_at,
+                         "released_at": h.released_at} for h in contact.legal_holds.all()],
+        "notes": [{"at": n.at, "text": n.text, "author": n.author.email if n.author_id else ""}
+                  for n in contact.notes.select_related("author")],
+        "cases": [{**case_card(c), "description": c.description,
+                   "events": [{"at": e.at, "kind": e.kind, "from": e.from_state, "to": e.to_state,
+                               "reason": e.reason, "by": e.actor_email} for e in c.events.all()]}
+                  for c in Case.objects.filter(contact=contact).select_related("assignee").prefetch_related("events")],
+        "calls": [{"id": c.pk, "direction": c.direction, "from": c.ani, "to": c.dnis, "at": c.arrived_at,
+                   "queue": c.queue.name if c.queue_id else "", "agent": c.agent.email if c.agent_id else "",
+                   "outcome": c.outcome or c.status, "wait_s": c.wait_s, "talk_s": c.talk_s,
+                   "disposition": c.disposition, "notes": c.notes, "collected": c.collected}
+                  for c in calls.order_by("arrived_at")],
+        "voicemails_and_messages": [{"id": b.pk, "kind": b.kind, "at": b.created_at, "status": b.status,
+                                     "message": b.message, "duration_s": b.duration_s}
+                                    for b in backlog.order_by("created_at")],
+        "callbacks": [{"id": cb.pk, "at": cb.created_at, "status": cb.status}
+                      for cb in Callback.objects.filter(number__in=numbers).order_by("created_at")],
+        "surveys": [{"at": s.at, "kind": s.kind, "satisfied": s.satisfied, "reason": s.reason, "call": s.call_id}
+                    for s in SurveyResponse.objects.filter(Q(contact=contact) | Q(call__in=calls)).distinct()],
+        "recordings": [{"id": r.pk, "call": r.call_id, "kind": r.kind, "started_at": r.started_at,
+                        "duration_s": r.duration_s, "status": r.status, "api": f"/api/v1/recordings/{r.pk}"}
+                       for r in recordings.order_by("started_at")],
+    }
+
+
+def case_type_choices() -> list[tuple[str, str]]:
+    from crm.models import CaseTypeSetting
+
+    return list(CaseTypeSetting.objects.filter(active=True).values_list("code", "label"))
+
+
+def complaint_category_choices() -> list[tuple[str, str]]:
+    from crm.models import ComplaintCategory
+
+    return list(ComplaintCategory.objects.filter(active=True).values_list("code", "label"))
+
+
+BUCKETS = ("day", "week", "month")
+
+
+def _tenant_tz():
+    from zoneinfo import ZoneInfo
+
+    from django.db import connection
+
+    return ZoneInfo(getattr(connection.tenant, "timezone", "") or "UTC")
+
+
+def complaint_distribution(*, start, end, bucket: str = "month") -> dict:
+    """CRM-4: complaints per category per day/week/month (tenant's timezone) in [start, end)."""
+    from django.db.models import Count
+    from django.db.models.functions import Trunc
+
+    from crm.models import Case, ComplaintCategory
+
+    rows = (Case.objects.filter(type="complaint", created_at__gte=start, created_at__lt=end)
+            .annotate(period=Trunc("created_at", bucket, tzinfo=_tenant_tz()))
+            .values("period", "complaint_category__code").annotate(n=Count("id")).order_by("period"))
+    labels = dict(ComplaintCategory.objects.values_list("code", "label"))
+    periods: dict[str, dict[str, int]] = {}
+    totals: dict[str, int] = {}
+    for r in rows:
+        code = r["complaint_category__code"] or "uncategorised"
+        key = r["period"].date().isoformat()
+        periods.setdefault(key, {})[code] = r["n"]
+        totals[code] = totals.get(code, 0) + r["n"]
+    all_n = sum(totals.values())
+    return {"bucket": bucket, "periods": [{"period": k, "counts": v} for k, v in periods.items()],
+            "categories": [{"code": c, "label": labels.get(c, "Uncategorised"), "count": n,
+                            "share": round(n / all_n, 4) if all_n else 0.0}
+                           for c, n in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))],
+            "total": all_n}
+
+
+def csat(*, start, end, by: str = "") -> list[dict]:
+    """CRM-5 CSAT = satisfied answers / answers, in [start, end), overall or per agent, queue or
+    period (day/week/month in the tenant's timezone)."""
+    from django.db.models import Count, Q
+    from django.db.models.functions import Trunc
+
+    from crm.models import SurveyResponse
+
+    qs = SurveyResponse.objects.filter(at__gte=start, at__lt=end)
+    keys = {"agent": ["agent__email"], "queue": ["queue__name"], "": []}
+    if by in BUCKETS:
+        qs, fields = qs.annotate(period=Trunc("at", by, tzinfo=_tenant_tz())), ["period"]
+    elif by in keys:
+        fields = keys[by]
+    else:
+        raise ValueError(by)
+    rows = qs.values(*fields).annotate(answers=Count("id"), satisfied=Count("id", filter=Q(satisfied=True)))
+    out = []
+    for r in rows.order_by(*fields):
+        key = r.get(fields[0]) if fields else "all"
+        if by in BUCKETS:
+            key = key.date().isoformat()
+        out.append({"key": key or "(none)", "answers": r["answers"], "satisfied": r["satisfied"],
+                    "csat": round(r["satisfied"] / r["answers"], 4) if r["answers"] else None})
+    return out
+
+
+def follow_up_card(task) -> dict:
+    return {"id": task.pk, "title": task.title, "action": task.action, "status": task.status,
+            "due_at": task.due_at, "case": task.case.number if task.case_id else None,
+            "contact": task.contact_id, "contact_name": task.contact.name if task.contact_id else "",
+            "phones": contact_numbers(task.contact) if task.contact_id else [],
+            "assignee": task.assignee.email if task.assignee_id else None, "outcome": task.outcome}
+
+
+def follow_ups_due(*, user=None, include_unassigned: bool = True, limit: int = 100) -> list[dict]:
+    from crm.models import FollowUpStatus, FollowUpTask
+    from telephony import clock
+
+    qs = (FollowUpTask.objects.filter(status=FollowUpStatus.OPEN, due_at__lte=clock.now())
+          .select_related("case", "contact", "assignee").prefetch_related("contact__phones"))
+    if user is not None:
+        qs = qs.filter(Q(assignee=user) | Q(assignee__isnull=True)) if include_unassigned else qs.filter(
+            assignee=user)
+    return [follow_up_card(t) for t in qs[:limit]]

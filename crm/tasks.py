@@ -14,3 +14,15 @@ def cases_overdue_all() -> int:
         with tenant_context(tenant):
             total += cases_overdue_sweep()
     return total
+
+
+@shared_task(name="crm.follow_ups_all", time_limit=300, soft_time_limit=240, ignore_result=True)
+def follow_ups_all() -> int:
+    """Beat, every 5 minutes: follow-up rules create the tasks that have fallen due (CRM-7)."""
+    from crm.services.followups import follow_ups_create
+
+    total = 0
+    for tenant in tenant_list_live():
+        with tenant_context(tenant):
+            total += follow_ups_create()
+    return total

@@ -9,10 +9,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
+from config.drf import client_ip
 from config.errors import ServiceError
 from crm import selectors, services
 from crm.cases import TRANSITIONS
-from crm.models import Case, CaseType
+from crm.models import Case
+from crm.services import privacy
 from frontend.tenant_views import role_required
 
 staff = role_required(Role.AGENT, Role.SUPERVISOR, Role.TENANT_ADMIN, Role.QA_ANALYST)
@@ -50,8 +52,26 @@ def contact_page(request, pk: int):
             elif request.POST.get("form") == "case":
                 case = services.case_open(type=request.POST.get("type", ""), subject=request.POST.get("subject", ""),
                                           description=request.POST.get("description", ""), contact=contact,
+                                          complaint_category=request.POST.get("complaint_category", ""),
                                           actor=request.user)
                 messages.success(request, f"Case #{case.number} opened.")
+            elif request.POST.get("form") == "hold":
+                privacy.legal_hold_place(contact=contact, actor=request.user, reason=request.POST.get("reason", ""),
+                                         ip=client_ip(request))
+                messages.success(request, "Legal hold placed: this contact cannot be erased and their recordings "
+                                          "are kept.")
+            elif request.POST.get("form") == "release":
+                privacy.legal_hold_release(contact=contact, actor=request.user,
+                                           reason=request.POST.get("reason", ""), ip=client_ip(request))
+                messages.success(request, "Legal hold released.")
+            elif request.POST.get("form") == "erase":
+                if request.POST.get("confirm", "").strip() != contact.name:
+                    raise ServiceError("confirm", f"Type the contact's name ({contact.name}) to confirm erasure.")
+                counts = privacy.contact_erase(contact=contact, actor=request.user,
+                                               reason=request.POST.get("reason", ""), ip=client_ip(request))
+                messages.success(request, "Contact erased: " + ", ".join(f"{v} {k.replace('_', ' ')}"
+                                                                        for k, v in counts.items() if v))
+                return redirect("contacts")
         except ServiceError as exc:
             error = exc.message
         else:
@@ -60,7 +80,8 @@ def contact_page(request, pk: int):
     return render(request, "crm/contact.html", {
         "contact": contact, "card": selectors.contact_card(contact), "cases": cases,
         "timeline": selectors.timeline_for_numbers(selectors.contact_numbers(contact), contact=contact, limit=50),
-        "case_types": CaseType.choices, "error": error,
+        "case_types": selectors.case_type_choices(), "complaint_categories": selectors.complaint_category_choices(),
+        "is_admin": request.user.has_role(Role.TENANT_ADMIN), "hold": privacy.active_hold(contact), "error": error,
     }, status=400 if error else 200)
 
 

@@ -17,6 +17,7 @@ PATHS = {
     "recording": "telephony/voice/recording",
     "outbound": "telephony/voice/outbound",
     "redirect": "telephony/voice/redirect",
+    "survey": "telephony/voice/survey",
 }
 
 

@@ -13,7 +13,6 @@ from telephony.models import (
     CallerListEntry,
     CallEvent,
     CallLeg,
-    CaseType,
     IvrFlow,
     IvrFlowVersion,
     MonitorMode,
@@ -92,7 +91,8 @@ class QueueSerializer(serializers.ModelSerializer):
                   "sl_threshold_s", "offer_timeout_s", "acw_limit_s", "sticky_timeout_s", "overflow_after_s",
                   "overflow_widen_skills", "overflow_queue", "max_wait_s", "max_wait_action", "max_size",
                   "use_hours", "after_hours_action", "after_hours_queue", "after_hours_message",
-                  "recording_policy", "consent_prompt", "announce_position", "hold_music_url", "skills", "members"]
+                  "recording_policy", "consent_prompt", "announce_position", "hold_music_url", "post_call_survey",
+                  "survey_prompt", "skills", "members"]
         read_only_fields = ["id", "is_default"]
 
     def to_representation(self, queue):
@@ -279,7 +279,8 @@ class AttemptSerializer(serializers.Serializer):
 
 
 class ConvertSerializer(serializers.Serializer):
-    case_type = serializers.ChoiceField(choices=CaseType.choices)
+    case_type = serializers.CharField(max_length=12, help_text="one of the tenant's case types")
+    subject = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class CloseSerializer(serializers.Serializer):

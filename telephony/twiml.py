@@ -77,6 +77,32 @@ def voicemail(*, prompts: list[dict], call_pk: int, max_length_s: int = 120) -> 
     return r.to_xml()
 
 
+MSG_SURVEY = "Please rate this call. If you were satisfied, press 1. If not, press 2."
+MSG_SURVEY_REASON = "We are sorry. Please tell us after the tone what we could do better, then hang up."
+MSG_SURVEY_THANKS = "Thank you for your feedback. Goodbye."
+
+
+def survey_question(*, call_pk: int, prompt: str = "") -> str:
+    """Post-call survey (CRM-5): one key; silence ends politely."""
+    r = VoiceResponse()
+    g = r.gather(input="dtmf", num_digits=1, timeout=6, method="POST",
+                 action=hook_url("survey", call=call_pk, step="answer"))
+    g.say(prompt or MSG_SURVEY, language=DEFAULT_VOICE_LANGUAGE)
+    r.say(MSG_SURVEY_THANKS, language=DEFAULT_VOICE_LANGUAGE)
+    r.hangup()
+    return r.to_xml()
+
+
+def survey_reason(*, call_pk: int) -> str:
+    r = VoiceResponse()
+    r.say(MSG_SURVEY_REASON, language=DEFAULT_VOICE_LANGUAGE)
+    r.record(action=hook_url("survey", call=call_pk, step="reason"), method="POST", max_length=60, play_beep=True,
+             timeout=5)
+    r.say(MSG_SURVEY_THANKS, language=DEFAULT_VOICE_LANGUAGE)
+    r.hangup()
+    return r.to_xml()
+
+
 def say_and_hangup(*, prompts: list[dict]) -> str:
     r = VoiceResponse()
     _prompts(r, prompts)

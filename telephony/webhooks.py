@@ -163,3 +163,24 @@ def outbound(params: dict) -> str:
 @carrier_webhook(lambda p: f"redirect:{p.get('call', '')}:{p.get('action', '')}")
 def redirect(params: dict) -> str:
     return calls.queue_timeout_redirect(call_pk=_int(params, "call"), action=params.get("action", ""))
+
+
+@carrier_webhook(lambda p: f"survey:{p.get('call', '')}:{p.get('step', '')}")
+def survey(params: dict) -> str:
+    """Post-call survey: the question, the caller's key, then (if unsatisfied) their reason."""
+    from crm.services import surveys
+
+    step, call_pk = params.get("step", ""), _int(params, "call")
+    if step == "answer":
+        answer = surveys.survey_post_call_answer(call_pk=call_pk, digits=params.get("Digits", ""))
+        if answer is None:
+            return twiml.say_and_hangup(prompts=[{"say": twiml.MSG_SURVEY_THANKS}])
+        return twiml.survey_reason(call_pk=call_pk) if not answer.satisfied else \
+            twiml.say_and_hangup(prompts=[{"say": twiml.MSG_SURVEY_THANKS}])
+    if step == "reason":
+        duration = params.get("RecordingDuration") or "0"
+        surveys.survey_reason_recorded(call_pk=call_pk, recording_sid=params.get("RecordingSid", ""),
+                                       url=params.get("RecordingUrl", ""),
+                                       duration_s=int(duration) if duration.isdigit() else 0)
+        return twiml.say_and_hangup(prompts=[{"say": twiml.MSG_SURVEY_THANKS}])
+    return calls.survey_twiml(call_pk=call_pk)

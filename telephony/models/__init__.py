@@ -10,7 +10,6 @@ from telephony.models.backlog import (
     Callback,
     CallbackOrigin,
     CallbackStatus,
-    CaseType,
 )
 from telephony.models.calls import (
     ACTIVE_STATUSES,
@@ -54,7 +53,7 @@ __all__ = [
     "WrapUpCode",
     "ACTIVE_STATUSES", "AfterHoursAction", "AgentProfile", "AgentStateChange", "AttemptOutcome", "BacklogAttempt",
     "BacklogItem", "BacklogKind", "BacklogStatus", "BusinessHours", "Call", "CallEvent", "CallLeg", "CallStatus",
-    "Callback", "CallbackOrigin", "CallbackStatus", "CallerListEntry", "CallerListKind", "CaseType", "Direction",
+    "Callback", "CallbackOrigin", "CallbackStatus", "CallerListEntry", "CallerListKind", "Direction",
     "Holiday", "IvrFlow", "IvrFlowVersion", "LegRole", "LegStatus", "MonitorMode", "NumberKind", "Offer",
     "OfferStatus", "Outcome", "PhoneNumber", "Queue", "QueueMember", "QueueOverflowAction", "QueueSkill",
     "Recording", "RecordingPolicy", "RecordingStatus", "RoutingDecision", "Strategy", "WebhookReceipt",

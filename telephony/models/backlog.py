@@ -18,13 +18,6 @@ class BacklogStatus(models.TextChoices):
     INVALID = "invalid", "Invalid (too short or no contact)"
 
 
-class CaseType(models.TextChoices):
-    REPAIR = "repair", "Repair"
-    COMPLAINT = "complaint", "Complaint"
-    INQUIRY = "inquiry", "Inquiry"
-    NEW_SERVICE = "new_service", "New service"
-
-
 class BacklogItem(models.Model):
     kind = models.CharField(max_length=10, choices=BacklogKind.choices)
     status = models.CharField(max_length=12, choices=BacklogStatus.choices, default=BacklogStatus.NEW)
@@ -40,7 +33,8 @@ class BacklogItem(models.Model):
                                     related_name="backlog_items")
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
-    case_type = models.CharField(max_length=12, choices=CaseType.choices, blank=True)
+    case_type = models.CharField(max_length=12, blank=True)
+    case = models.ForeignKey("crm.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     closed_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)

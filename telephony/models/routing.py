@@ -61,6 +61,9 @@ class Queue(models.Model):
     recording_policy = models.CharField(max_length=10, choices=RecordingPolicy.choices, default=RecordingPolicy.NONE)
     consent_prompt = models.CharField(max_length=300, blank=True)
     announce_position = models.BooleanField(default=True)
+    post_call_survey = models.BooleanField(default=False, help_text="After the agent hangs up, ask the caller "
+                                           "to rate the call (needs the survey add-on).")
+    survey_prompt = models.CharField(max_length=300, blank=True)
     hold_music_url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -17,7 +17,6 @@ from telephony.models import (
     BacklogItem,
     BacklogKind,
     BacklogStatus,
-    CaseType,
     Outcome,
     Recording,
 )
@@ -122,16 +121,22 @@ def backlog_attempt(*, item_pk: int, actor: User, outcome: str, note: str = "") 
 
 
 @transaction.atomic
-def backlog_convert(*, item_pk: int, actor: User, case_type: str) -> BacklogItem:
+def backlog_convert(*, item_pk: int, actor: User, case_type: str, subject: str = "") -> BacklogItem:
+    """The customer was reached: open a CRM case of the tenant's case type from the item."""
+    from crm.selectors import contact_for_phone
+    from crm.services import case_open
+
     item = _locked(item_pk)
     reached = item.attempt_log.filter(outcome=AttemptOutcome.REACHED).exists()
     if item.status != BacklogStatus.CONTACTING:
         raise ServiceError("bad_state", MSG_STATE.format(status=item.status, action="converting"), status_code=409)
     if not reached:
         raise ServiceError("not_reached", MSG_ATTEMPTS_LEFT, status_code=409)
-    if case_type not in CaseType.values:
-        raise ServiceError("invalid", f"case_type: choose {', '.join(CaseType.values)}.")
-    item.status, item.case_type, item.closed_at = BacklogStatus.CONVERTED, case_type, clock.now()
+    who = item.contact_name or item.contact_number or "caller"
+    case = case_open(type=case_type, subject=subject.strip() or f"From the {item.get_kind_display().lower()} of {who}",
+                     description=item.message, actor=actor, call=item.call,
+                     contact=contact_for_phone(item.contact_number) if item.contact_number else None)
+    item.status, item.case_type, item.case, item.closed_at = BacklogStatus.CONVERTED, case_type, case, clock.now()
     item.save()
     _notify(item, "converted")
     return item

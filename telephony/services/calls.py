@@ -11,6 +11,7 @@ from django.db import transaction
 from telephony import acd, clock, ivr, twiml
 from telephony.addresses import number_of
 from telephony.agent_state import AgentState, NotReadyReason, Source
+from telephony.hooks import hook_url
 from telephony.models import (
     AfterHoursAction,
     AgentProfile,
@@ -99,6 +100,10 @@ def ivr_input(*, sid: str, node_id: str, step: int, digits: str | None) -> str:
     step = ivr.advance(graph, node_id, digits, _ctx(call), language=call.language, retries_used=call.ivr_retries)
     call.ivr_retries = call.ivr_retries + 1 if step.retry else 0
     call_event(call, "ivr_input", node=node_id, digits=digits or "", retry=step.retry)
+    if graph["nodes"][node_id].get("type") == "survey" and not step.retry and digits in ("1", "2"):
+        from crm.services.surveys import survey_record
+
+        survey_record(kind="ivr", satisfied=digits == "1", call=call)
     return _render(call, step)
 
 
@@ -357,8 +362,12 @@ def leg_status(*, leg_pk: int, sid: str, status: str) -> None:
         if never_answered and call.status == CallStatus.CONNECTING:
             _agent_leg_failed(call, now)
         elif call.status == CallStatus.CONNECTED:
-            # The agent left and nobody took over: the call is over for the caller too.
-            _hang_up_caller(call)
+            # The agent left and nobody took over: the call is over for the caller too,
+            # unless the queue asks callers to rate the call first (CRM-5).
+            if _wants_survey(call):
+                _survey_caller(call, now)
+            else:
+                _hang_up_caller(call)
     elif leg.role == LegRole.CALLER and call.direction == "callback" and call.is_active:
         call_end(call, carrier_status=status)
 
@@ -399,6 +408,29 @@ def _agent_leg_failed(call: Call, now) -> None:
     call.save()
     call_event(call, "requeued", reason="agent phone did not answer")
     acd.route_on_commit(simulated=bool(call.sim_run))
+
+
+def _wants_survey(call: Call) -> bool:
+    return bool(call.queue_id and call.queue.post_call_survey and call.direction == "inbound"
+                and current_tenant_has("survey"))
+
+
+def _survey_caller(call: Call, now) -> None:
+    """End the call for the agent (talk time stops, wrap-up starts) and move the caller,
+    still on the line, out of the room to the survey question."""
+    caller = call.legs.filter(role=LegRole.CALLER).exclude(status=LegStatus.COMPLETED).first()
+    sid = caller.sid if caller and caller.sid else call.sid
+    call_end(call)
+    call_event(call, "survey_offered")
+    url = hook_url("survey", call=call.pk)
+    provider_on_commit(lambda p: p.call_redirect(call_sid=sid, url=url), what=f"survey for {sid}")
+
+
+def survey_twiml(*, call_pk: int) -> str:
+    call = Call.objects.select_related("queue").filter(pk=call_pk).first()
+    if call is None:
+        return twiml.empty()
+    return twiml.survey_question(call_pk=call.pk, prompt=call.queue.survey_prompt if call.queue_id else "")
 
 
 def _hang_up_caller(call: Call) -> None:

@@ -33,7 +33,7 @@ from telephony.models import (
 from telephony.providers import Participant
 from telephony.selectors import transfer_note_pending
 from telephony.services.agents import agent_set_state
-from telephony.services.calls import _agent_to_wrap_up, _hang_up_caller, leg_status
+from telephony.services.calls import _agent_to_wrap_up, _hang_up_caller, _survey_caller, _wants_survey, leg_status
 from telephony.services.common import call_event, hang_up_on_commit, locked_call, provider_on_commit
 
 MSG_NO_CALL = "No such call."
@@ -237,7 +237,10 @@ def call_hangup(*, user: User, call_pk: int) -> Call:
     if not call.is_active:
         return call
     call_event(call, "hangup_requested", actor=user)
-    _hang_up_caller(call)
+    if call.status == CallStatus.CONNECTED and _wants_survey(call):
+        _survey_caller(call, clock.now())  # the agent's leg ends; the caller hears the survey
+    else:
+        _hang_up_caller(call)
     return call
 
 

@@ -16,6 +16,7 @@ from telephony.services.common import call_event, locked_call, provider_on_commi
 MSG_FORBIDDEN = "You may only listen to recordings of your own calls."
 MSG_NOT_RECORDING = "This call is not being recorded."
 MSG_GONE = "This recording has been deleted."
+MSG_HELD = "This recording is under legal hold (its caller's contact); release the hold before deleting it."
 
 
 @transaction.atomic
@@ -98,9 +99,13 @@ def recording_delete(*, user: User | None, rec: Recording, ip: str | None = None
     """Delete here and at the carrier (TEL-13 cascade): by an admin, or by retention (no user)."""
     if user is not None and not user.has_role(Role.TENANT_ADMIN):
         raise ServiceError("forbidden", "Only tenant admins may delete recordings.", status_code=403)
+    from crm.selectors import recording_on_hold
+
     rec = Recording.objects.select_for_update().get(pk=rec.pk)
     if rec.status == RecordingStatus.DELETED:
         return rec
+    if recording_on_hold(rec):
+        raise ServiceError("legal_hold", MSG_HELD, status_code=409)
     rec.status, rec.deleted_at, rec.media_url = RecordingStatus.DELETED, clock.now(), ""
     rec.save()
     sid = rec.sid
@@ -118,7 +123,11 @@ def recordings_expire(*, retention_days: int, limit: int = 500) -> int:
     if retention_days <= 0:
         return 0
     cutoff = clock.now() - timedelta(days=retention_days)
-    old = Recording.objects.filter(started_at__lt=cutoff).exclude(status=RecordingStatus.DELETED)
+    from crm.selectors import held_numbers
+
+    held = held_numbers()  # legal holds outrank retention (CRM-8)
+    old = (Recording.objects.filter(started_at__lt=cutoff).exclude(status=RecordingStatus.DELETED)
+           .exclude(call__ani__in=held).exclude(call__dnis__in=held))
     done = 0
     for rec in old.order_by("started_at")[:limit]:
         recording_delete(user=None, rec=rec, reason=f"older than {retention_days} days")

@@ -145,7 +145,9 @@ def crm_routes():
     from config import urls_tenant
 
     for p in get_resolver(urls_tenant).url_patterns:
-        if str(p.pattern).startswith(("api/v1/contacts", "api/v1/cases")):
+        if str(p.pattern).startswith(("api/v1/contacts", "api/v1/cases", "api/v1/case-types",
+                                      "api/v1/complaint-categories", "api/v1/reports/complaints",
+                                      "api/v1/reports/csat", "api/v1/follow-up")):
             yield "/" + str(p.pattern)
 
 
@@ -159,7 +161,7 @@ def test_tenant_b_never_sees_or_changes_tenant_a_contacts(center):
     probed = 0
     for route in crm_routes():
         path = route.replace("<int:pk>", str(ada["id"]))
-        for method in ("get", "post", "patch"):
+        for method in ("get", "post", "patch", "delete"):
             resp = getattr(b_admin, method)(path, {"text": "x", "first_name": "Hijack"},
                                             content_type="application/json")
             probed += 1
