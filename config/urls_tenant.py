@@ -7,6 +7,7 @@ from config.health import healthz
 from config.urls_api_common import schema_urls
 from crm import api as crm_api
 from crm import api_care as crm_care
+from crm import api_kb as crm_kb
 from crm import api_privacy as crm_privacy
 from frontend import console_views, crm_views, tenant_views
 from telephony import api as telephony_api
@@ -98,6 +99,11 @@ api = [
     path("api/v1/follow-ups/<int:pk>/complete", crm_care.FollowUpCompleteView.as_view(),
          name="api-follow-up-complete"),
     path("api/v1/follow-ups/<int:pk>/survey", crm_care.FollowUpSurveyView.as_view(), name="api-follow-up-survey"),
+    path("api/v1/kb", crm_kb.ArticleListView.as_view(), name="api-kb"),
+    path("api/v1/kb/scripts", crm_kb.CallScriptsView.as_view(), name="api-kb-scripts"),
+    path("api/v1/kb/identity-checks", crm_kb.IdentityCheckView.as_view(), name="api-kb-identity"),
+    path("api/v1/kb/<int:pk>", crm_kb.ArticleDetailView.as_view(), name="api-kb-article"),
+    path("api/v1/kb/<int:pk>/versions", crm_kb.ArticleVersionsView.as_view(), name="api-kb-versions"),
     path("api/v1/cases", crm_api.CaseListView.as_view(), name="api-cases"),
     path("api/v1/cases/<int:pk>", crm_api.CaseDetailView.as_view(), name="api-case"),
     path("api/v1/cases/<int:pk>/move", crm_api.CaseMoveView.as_view(), name="api-case-move"),

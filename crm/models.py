@@ -2,6 +2,7 @@
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
 
@@ -316,3 +317,56 @@ class FollowUpTask(models.Model):
             models.UniqueConstraint(fields=["rule", "call"], condition=models.Q(call__isnull=False),
                                     name="one_follow_up_per_rule_and_call"),
         ]
+
+
+class ArticleKind(models.TextChoices):
+    ARTICLE = "article", "Knowledge article"
+    SCRIPT = "script", "Call script"
+
+
+class Article(models.Model):
+    """CRM-6: a knowledge article or call script. The current version's text lives here (for
+    search: `search` is a weighted tsvector kept up to date by the service that saves it);
+    every saved version is kept in ArticleVersion."""
+
+    kind = models.CharField(max_length=8, choices=ArticleKind.choices, default=ArticleKind.ARTICLE)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    steps = models.JSONField(default=list, blank=True)  # scripts: [{"type": "say"|"ask"|"identity_check", ...}]
+    tags = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    queue = models.ForeignKey("telephony.Queue", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    campaign = models.CharField(max_length=80, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    active = models.BooleanField(default=True)
+    uses = models.PositiveIntegerField(default=0)
+    search = SearchVectorField(null=True, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-uses", "title"]
+        indexes = [GinIndex(fields=["search"], name="article_search_gin")]
+
+
+class ArticleVersion(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    steps = models.JSONField(default=list, blank=True)
+    author_email = models.CharField(max_length=254, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [models.UniqueConstraint(fields=["article", "version"], name="one_article_version")]
+
+
+class ArticleUse(models.Model):
+    """Who opened which article on which call: frequent questions feed the knowledge base."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="use_log")
+    user = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    call = models.ForeignKey("telephony.Call", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    query = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)

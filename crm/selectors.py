@@ -270,9 +270,10 @@ def csat(*, start, end, by: str = "") -> list[dict]:
         fields = keys[by]
     else:
         raise ValueError(by)
-    rows = qs.values(*fields).annotate(answers=Count("id"), satisfied=Count("id", filter=Q(satisfied=True)))
+    counts = {"answers": Count("id"), "satisfied": Count("id", filter=Q(satisfied=True))}
+    rows = qs.values(*fields).annotate(**counts).order_by(*fields) if fields else [qs.aggregate(**counts)]
     out = []
-    for r in rows.order_by(*fields):
+    for r in rows:
         key = r.get(fields[0]) if fields else "all"
         if by in BUCKETS:
             key = key.date().isoformat()
@@ -299,3 +300,44 @@ def follow_ups_due(*, user=None, include_unassigned: bool = True, limit: int = 1
         qs = qs.filter(Q(assignee=user) | Q(assignee__isnull=True)) if include_unassigned else qs.filter(
             assignee=user)
     return [follow_up_card(t) for t in qs[:limit]]
+
+
+def article_card(a, *, full: bool = False) -> dict:
+    card = {"id": a.pk, "kind": a.kind, "title": a.title, "tags": a.tags, "queue": a.queue_id,
+            "campaign": a.campaign, "version": a.version, "uses": a.uses, "active": a.active,
+            "updated_at": a.updated_at}
+    if full:
+        card.update(body=a.body, steps=a.steps)
+    else:
+        card["excerpt"] = a.body[:200]
+    return card
+
+
+def kb_search(q: str, *, kind: str = "", limit: int = 20) -> list[dict]:
+    """Full-text search (English stemming, title > tags > body), best match first; with no
+    query, the most used first."""
+    from django.contrib.postgres.search import SearchQuery, SearchRank
+    from django.db.models import F
+
+    from crm.models import Article
+
+    qs = Article.objects.filter(active=True)
+    if kind:
+        qs = qs.filter(kind=kind)
+    q = (q or "").strip()
+    if q:
+        query = SearchQuery(q, search_type="websearch", config="english")
+        qs = qs.filter(search=query).annotate(rank=SearchRank(F("search"), query)).order_by("-rank", "-uses")
+    return [article_card(a) for a in qs[:limit]]
+
+
+def scripts_for_call(call) -> list[dict]:
+    """Scripts for the call's queue, then the general ones (no queue)."""
+    from crm.models import Article, ArticleKind
+
+    qs = Article.objects.filter(kind=ArticleKind.SCRIPT, active=True).filter(
+        Q(queue_id=call.queue_id) | Q(queue__isnull=True)) if call.queue_id else Article.objects.filter(
+        kind=ArticleKind.SCRIPT, active=True, queue__isnull=True)
+    from django.db.models import F
+
+    return [article_card(a, full=True) for a in qs.order_by(F("queue_id").asc(nulls_last=True), "title")[:5]]

@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Role
 from accounts.permissions import HasRole, IsAdminOrSupervisor, OnTenantDomain
-from crm.selectors import screen_pop
+from crm.selectors import screen_pop, scripts_for_call
 from telephony import clock, live, selectors
 from telephony.agent_state import AgentState
 from telephony.serializers import AgentStateSerializer, CallDetailSerializer, CallSerializer
@@ -28,7 +28,8 @@ class DeskSnapshotView(APIView):
         call_data = None
         if call is not None:
             call_data = {**CallDetailSerializer(call).data, "note": live.transfer_note_for(user, call),
-                         "mine": call.agent_id == user.pk, "pop": screen_pop(ani=call.ani, collected=call.collected)}
+                         "mine": call.agent_id == user.pk, "pop": screen_pop(ani=call.ani, collected=call.collected),
+                         "scripts": scripts_for_call(call)}
         colleagues = selectors.agent_list().exclude(pk=user.pk).filter(is_bot=False).exclude(status="disabled")
         return Response({
             "at": clock.now().isoformat(),

@@ -259,7 +259,7 @@ class BacklogItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = BacklogItem
         fields = ["id", "kind", "status", "call", "queue", "recording", "contact_number", "contact_name", "message",
-                  "duration_s", "assigned_to", "attempts", "next_attempt_at", "case_type", "closed_reason",
+                  "duration_s", "assigned_to", "attempts", "next_attempt_at", "case_type", "case", "closed_reason",
                   "created_at", "reviewed_at", "first_contact_at", "closed_at", "age_s", "attempt_log"]
 
     def get_age_s(self, item) -> int:

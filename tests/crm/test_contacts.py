@@ -147,7 +147,7 @@ def crm_routes():
     for p in get_resolver(urls_tenant).url_patterns:
         if str(p.pattern).startswith(("api/v1/contacts", "api/v1/cases", "api/v1/case-types",
                                       "api/v1/complaint-categories", "api/v1/reports/complaints",
-                                      "api/v1/reports/csat", "api/v1/follow-up")):
+                                      "api/v1/reports/csat", "api/v1/follow-up", "api/v1/kb")):
             yield "/" + str(p.pattern)
 
 

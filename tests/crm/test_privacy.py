@@ -124,7 +124,7 @@ def test_legal_hold_blocks_erasure_and_recording_deletion_and_outranks_retention
 def test_erasure_cascades_everywhere_and_keeps_the_call_facts(center):
     from accounts.models import AuditEvent
     from crm.models import Case, ConsentRecord, Contact, ContactNote, ContactPhone
-    from telephony.models import BacklogItem, Call, CallEvent, Callback, Recording
+    from telephony.models import BacklogItem, Call, Callback, CallEvent, Recording
 
     ada = _ada(center)
     pk = _recorded_call(center)

@@ -42,6 +42,13 @@ def test_reached_customer_is_converted_to_a_case_and_short_messages_are_invalid(
     center.post("agent1", f"/api/v1/backlog/{item['id']}/attempt", {"outcome": "reached"})
     done = center.post("agent1", f"/api/v1/backlog/{item['id']}/convert", {"case_type": "repair"}).json()
     assert (done["status"], done["case_type"]) == ("converted", "repair")
+    case = center.api("agent1").get(f"/api/v1/cases/{done['case']}").json()  # a real, numbered CRM case
+    assert (case["type"], case["state"], case["call"]) == ("repair", "new", item["call"])
+    unknown = _voicemail(center, from_="+15559870000")
+    center.post("agent1", f"/api/v1/backlog/{unknown['id']}/review")
+    center.post("agent1", f"/api/v1/backlog/{unknown['id']}/attempt", {"outcome": "reached"})
+    refused = center.post("agent1", f"/api/v1/backlog/{unknown['id']}/convert", {"case_type": "praise"})
+    assert refused.status_code == 400 and "not a case type" in refused.json()["error"]["message"]
     short = _voicemail(center, from_="+15559876543", seconds=1)
     reviewed = center.post("agent1", f"/api/v1/backlog/{short['id']}/review").json()
     assert (reviewed["status"], reviewed["closed_reason"]) == ("invalid", "message too short")

@@ -10,6 +10,7 @@ document.addEventListener("alpine:init", () => {
     me: null, ringing: [], call: null, today: {}, reasons: [], dispositions: [], queues: [], colleagues: [],
     callbacks: [], backlog: [],
     now: Date.now(), error: "", busy: false, reason: "break",
+    kb: { q: "", results: [], searched: false, open: null }, identityDone: false,
     keypad: false, newContact: { first_name: "", last_name: "", email: "" }, contactNote: "",
     transfer: { open: false, kind: "agent", agent: "", queue: "", number: "", warm: true, note: "" },
     conf: { open: false, kind: "agent", agent: "", number: "" },
@@ -56,8 +57,31 @@ document.addEventListener("alpine:init", () => {
         if (this.call && this.call.id !== prevCall) {
           this.wrap = { disposition: "", notes: "", next: "available", reason: "break" };
           this.transfer.open = false; this.conf.open = false;
+          this.identityDone = false; this.kb = { q: "", results: [], searched: false, open: null };
         }
       } catch (err) { this.error = err.message; }
+    },
+
+    async searchKb() {
+      try {
+        this.kb.results = await H.api("GET", `/api/v1/kb?q=${encodeURIComponent(this.kb.q)}`);
+        this.kb.searched = true; this.kb.open = null;
+      } catch (err) { this.error = err.message; }
+    },
+
+    async openArticle(a) {
+      const call = this.call ? `&call=${this.call.id}` : "";
+      try { this.kb.open = await H.api("GET", `/api/v1/kb/${a.id}?q=${encodeURIComponent(this.kb.q)}${call}`); }
+      catch (err) { this.error = err.message; }
+    },
+
+    async verifyIdentity(method) {
+      if (!this.call || this.busy) return;
+      this.busy = true;
+      try {
+        await H.api("POST", "/api/v1/kb/identity-checks", { call: this.call.id, method: method.slice(0, 120) });
+        this.identityDone = true;
+      } catch (err) { this.error = err.message; } finally { this.busy = false; }
     },
 
     async loadLists() {
