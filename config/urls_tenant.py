@@ -9,7 +9,7 @@ from crm import api as crm_api
 from crm import api_care as crm_care
 from crm import api_kb as crm_kb
 from crm import api_privacy as crm_privacy
-from frontend import console_views, crm_views, tenant_views
+from frontend import care_views, console_views, crm_views, tenant_views
 from telephony import api as telephony_api
 from telephony import api_live, webhooks
 from tenants import api as tenants_api
@@ -80,6 +80,7 @@ api = [
     path("api/v1/backlog/<int:pk>/close", telephony_api.BacklogCloseView.as_view(), name="api-backlog-close"),
     path("api/v1/contacts", crm_api.ContactListView.as_view(), name="api-contacts"),
     path("api/v1/contacts/import", crm_api.ContactImportView.as_view(), name="api-contacts-import"),
+    path("api/v1/contacts/import-jobs/<int:pk>", crm_api.ImportJobView.as_view(), name="api-contacts-import-job"),
     path("api/v1/contacts/export", crm_api.ContactExportView.as_view(), name="api-contacts-export"),
     path("api/v1/contacts/screen-pop", crm_api.ScreenPopView.as_view(), name="api-screen-pop"),
     path("api/v1/contacts/<int:pk>", crm_api.ContactDetailView.as_view(), name="api-contact"),
@@ -133,7 +134,14 @@ urlpatterns = [
     path("desk", tenant_views.desk, name="desk"),
     path("contacts", crm_views.contacts_page, name="contacts"),
     path("contacts/<int:pk>", crm_views.contact_page, name="contact"),
+    path("contacts/import-jobs/<int:pk>", crm_views.import_job_fragment, name="contacts-import-job"),
+    path("cases", care_views.cases_page, name="cases"),
     path("cases/<int:pk>", crm_views.case_page, name="case"),
+    path("follow-ups", care_views.follow_ups_page, name="follow-ups"),
+    path("kb", care_views.kb_page, name="kb"),
+    path("kb/new", care_views.article_page, name="kb-new"),
+    path("kb/<int:pk>", care_views.article_page, name="kb-article"),
+    path("reports/customer", care_views.care_report_page, name="care-report"),
     path("cases/<int:pk>/action", crm_views.case_action, name="case-action"),
     path("wallboard", tenant_views.wallboard, name="wallboard"),
     path("console/users", tenant_views.users_page, name="console-users"),

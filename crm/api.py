@@ -108,13 +108,26 @@ class ContactImportView(APIView):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {
-        "file": {"type": "string", "format": "binary"}}}}, responses={201: dict, 400: dict},
-        summary="Import contacts from CSV: every row checked first; any problem imports nothing (report by row)")
+        "file": {"type": "string", "format": "binary"}}}}, responses={201: dict, 202: dict, 400: dict},
+        summary="Import contacts from CSV: every row checked first; any problem imports nothing (report by row). "
+                "Large files (over CRM_IMPORT_SYNC_ROWS rows) answer 202 with a job to follow.")
     def post(self, request):
         upload = request.FILES.get("file")
         text = services.upload_text(upload)
-        report = services.contacts_import(text=text, filename=upload.name[:80], actor=request.user)
-        return Response(report.as_dict(), status=201)
+        result = services.contacts_import_start(text=text, filename=upload.name[:80], actor=request.user)
+        if isinstance(result, services.ImportReport):
+            return Response(result.as_dict(), status=201)
+        return Response(selectors.import_job_card(result), status=202)
+
+
+class ImportJobView(APIView):
+    permission_classes = [OnTenantDomain, IsAdminOrSupervisor]
+
+    @extend_schema(responses={200: dict}, summary="A background import: status, rows checked, report")
+    def get(self, request, pk: int):
+        from crm.models import ImportJob
+
+        return Response(selectors.import_job_card(get_object_or_404(ImportJob, pk=pk)))
 
 
 class ContactExportView(APIView):

@@ -370,3 +370,30 @@ class ArticleUse(models.Model):
     call = models.ForeignKey("telephony.Call", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     query = models.CharField(max_length=200, blank=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting for a worker"
+    CHECKING = "checking", "Checking rows"
+    IMPORTING = "importing", "Importing"
+    DONE = "done", "Imported"
+    FAILED = "failed", "Not imported (see the report)"
+
+
+class ImportJob(models.Model):
+    """A large CSV import run by a Celery worker, with progress for the page that started it.
+    Same rules as a small one: every row checked first, then one transaction or nothing."""
+
+    filename = models.CharField(max_length=120)
+    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    payload = models.TextField(blank=True)  # the file, until the job ends
+    rows = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

@@ -341,3 +341,12 @@ def scripts_for_call(call) -> list[dict]:
     from django.db.models import F
 
     return [article_card(a, full=True) for a in qs.order_by(F("queue_id").asc(nulls_last=True), "title")[:5]]
+
+
+def import_job_card(job) -> dict:
+    total = job.rows or 0
+    return {"id": job.pk, "filename": job.filename, "status": job.status, "status_label": job.get_status_display(),
+            "rows": total, "processed": job.processed, "created": job.created,
+            "percent": 100 if job.finished_at else (min(99, round(100 * job.processed / total)) if total else 0),
+            "finished": job.finished_at is not None, "report": job.report or None,
+            "created_at": job.created_at, "finished_at": job.finished_at}

@@ -26,3 +26,12 @@ def follow_ups_all() -> int:
         with tenant_context(tenant):
             total += follow_ups_create()
     return total
+
+
+@shared_task(name="crm.contacts_import_job", acks_late=True, time_limit=1800, soft_time_limit=1700,
+             ignore_result=True)
+def contacts_import_job(job_id: int) -> str:
+    """A large CSV import, in the tenant that queued it (the schema travels with the task)."""
+    from crm.services.imports import contacts_import_run
+
+    return contacts_import_run(job_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
@@ -13,7 +14,7 @@ from config.drf import client_ip
 from config.errors import ServiceError
 from crm import selectors, services
 from crm.cases import TRANSITIONS
-from crm.models import Case
+from crm.models import Case, ImportJob, Lifecycle, Tier
 from crm.services import privacy
 from frontend.tenant_views import role_required
 
@@ -29,15 +30,28 @@ def contacts_page(request):
     if request.method == "POST" and can_bulk:
         upload = request.FILES.get("file")
         try:
-            result = services.contacts_import(text=services.upload_text(upload), filename=upload.name[:80],
-                                              actor=request.user)
+            result = services.contacts_import_start(text=services.upload_text(upload),
+                                                    filename=upload.name[:80], actor=request.user)
         except ServiceError as exc:
             error, report = exc.message, exc.fields.get("report")
         else:
-            messages.success(request, f"Imported {result.created} contacts from {upload.name}.")
-            return redirect("contacts")
-    return render(request, "crm/contacts.html", {"page": page, "q": q, "can_bulk": can_bulk, "report": report,
-                                                 "error": error}, status=400 if error else 200)
+            if isinstance(result, services.ImportReport):
+                messages.success(request, f"Imported {result.created} contacts from {upload.name}.")
+                return redirect("contacts")
+            return redirect(f"{reverse('contacts')}?job={result.pk}")
+    job = None
+    if can_bulk and request.GET.get("job", "").isdigit():
+        job = ImportJob.objects.filter(pk=request.GET["job"]).first()
+    return render(request, "crm/contacts.html", {
+        "page": page, "q": q, "can_bulk": can_bulk, "report": report, "error": error,
+        "job": selectors.import_job_card(job) if job else None}, status=400 if error else 200)
+
+
+@role_required(Role.SUPERVISOR, Role.TENANT_ADMIN)
+def import_job_fragment(request, pk: int):
+    """Polled by the contacts page (htmx) while a large import runs."""
+    job = get_object_or_404(ImportJob, pk=pk)
+    return render(request, "crm/import_job.html", {"job": selectors.import_job_card(job)})
 
 
 @staff
@@ -46,7 +60,16 @@ def contact_page(request, pk: int):
     error = None
     if request.method == "POST":
         try:
-            if request.POST.get("form") == "note":
+            if request.POST.get("form") == "edit":
+                post = request.POST
+                data = {k: post.get(k, "") for k in ("first_name", "last_name", "email", "tier", "lifecycle",
+                                                     "address", "account_number")}
+                data.update(phones=post.get("phones", ""), tags=post.get("tags", ""),
+                            do_not_contact="do_not_contact" in post, consent_marketing="consent_marketing" in post,
+                            consent_recording="consent_recording" in post)
+                services.contact_update(contact=contact, data=data, actor=request.user)
+                messages.success(request, "Contact saved.")
+            elif request.POST.get("form") == "note":
                 services.contact_note_add(contact=contact, text=request.POST.get("text", ""), actor=request.user)
                 messages.success(request, "Note added.")
             elif request.POST.get("form") == "case":
@@ -82,13 +105,17 @@ def contact_page(request, pk: int):
         "timeline": selectors.timeline_for_numbers(selectors.contact_numbers(contact), contact=contact, limit=50),
         "case_types": selectors.case_type_choices(), "complaint_categories": selectors.complaint_category_choices(),
         "is_admin": request.user.has_role(Role.TENANT_ADMIN), "hold": privacy.active_hold(contact), "error": error,
+        "tiers": Tier.choices, "stages": Lifecycle.choices,
+        "editing": bool(error and request.POST.get("form") == "edit"),
     }, status=400 if error else 200)
 
 
 @staff
 def case_page(request, pk: int):
-    case = get_object_or_404(Case.objects.select_related("contact", "assignee", "opened_by"), pk=pk)
+    case = get_object_or_404(Case.objects.select_related("contact", "assignee", "opened_by", "team",
+                                                         "complaint_category"), pk=pk)
     return render(request, "crm/case.html", {
+        "type_label": dict(selectors.case_type_choices()).get(case.type, case.type),
         "case": case, "events": case.events.all(), "next_states": sorted(TRANSITIONS.get(case.state, ())),
         "all_states": [s for s, _ in Case._meta.get_field("state").choices],
         "can_override": request.user.has_role(Role.SUPERVISOR, Role.TENANT_ADMIN),

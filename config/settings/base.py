@@ -226,6 +226,7 @@ LOGGING = {
 # The sandbox carrier process (`manage.py sandbox_carrier`): REST commands go here.
 # Numbers written without a country code (CSV imports, the desk) are read in this region.
 DEFAULT_PHONE_REGION = env("DEFAULT_PHONE_REGION", default="US")
+CRM_IMPORT_SYNC_ROWS = env.int("CRM_IMPORT_SYNC_ROWS", default=5000)  # larger CSV files import in a worker
 SANDBOX_CARRIER_URL = env("SANDBOX_CARRIER_URL", default="http://127.0.0.1:8010")
 # Seconds an agent's desk may stay silent before the agent is logged out (RT-4). The desk pings
 # every 2 s (written within 1 s), so 7 s is three missed beats; with the 2 s sweep a closed
