@@ -45,7 +45,7 @@ class ContactListView(APIView):
     permission_classes = [OnTenantDomain, IsStaffOrAgent]
 
     @extend_schema(parameters=[OpenApiParameter("q", str, description="name, e-mail, account or any phone number")],
-                   responses={200: dict}, summary="Search contacts")
+                   responses={200: dict}, summary="Search contacts", operation_id="contacts_search")
     def get(self, request):
         page = LimitOffsetPagination()
         rows = page.paginate_queryset(selectors.contact_search(request.query_params.get("q", "")), request, view=self)
@@ -180,7 +180,7 @@ class CaseListView(APIView):
     @extend_schema(parameters=[OpenApiParameter("state", str), OpenApiParameter("contact", int),
                                OpenApiParameter("team", int, description="a team's case queue"),
                                OpenApiParameter("mine", bool, description="assigned to me")],
-                   responses={200: dict}, summary="Cases, newest first")
+                   responses={200: dict}, summary="Cases, newest first", operation_id="cases_list")
     def get(self, request):
         from crm.models import Case
 

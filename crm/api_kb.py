@@ -45,7 +45,8 @@ class ArticleListView(APIView):
     permission_classes = [OnTenantDomain, IsStaffOrAgent]
 
     @extend_schema(parameters=[OpenApiParameter("q", str), OpenApiParameter("kind", str, enum=["article", "script"])],
-                   responses={200: dict}, summary="Search the knowledge base (full text; most used first)")
+                   responses={200: dict}, summary="Search the knowledge base (full text; most used first)",
+                   operation_id="kb_search")
     def get(self, request):
         return Response(selectors.kb_search(request.query_params.get("q", ""),
                                             kind=request.query_params.get("kind", "")))

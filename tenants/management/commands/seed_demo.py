@@ -42,6 +42,7 @@ class Command(BaseCommand):
                         UserSkill.objects.create(user=agent, skill=support, proficiency=5 - i % 5)
             tenant.refresh_from_db()
         # Telephony set-up (idempotent, so existing demos gain it too) and the demo's add-ons.
+        from tenants.management.commands.demo_crm import seed_demo_crm
         from tenants.management.commands.demo_telephony import seed_demo_telephony
         from tenants.services import tenant_set_feature
 
@@ -50,6 +51,8 @@ class Command(BaseCommand):
                 for feature in ("supervisor_monitoring", "ivr_menu", "ivr_transfer", "survey", "click_to_call"):
                     tenant_set_feature(tenant=tenant, feature=feature, enabled=True, actor_email=OPERATOR_EMAIL,
                                        reason="demo add-ons")
+        with tenant_context(tenant), transaction.atomic():
+            seed_demo_crm(User.objects.get(email="admin@demo.local"))
         url = tenant_url(tenant)
         public = f"{settings.SITE_SCHEME}://{settings.BASE_DOMAIN}:{settings.SITE_PORT}/"
         self.stdout.write(self.style.SUCCESS("Hostline demo is ready"))
