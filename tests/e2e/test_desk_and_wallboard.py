@@ -149,11 +149,17 @@ def test_a_call_from_a_known_number_pops_the_contact_and_a_new_caller_is_saved(t
         from django_tenants.utils import tenant_context
 
         from crm.services import case_open, contact_create
+        from crm.services.kb import article_save
 
         with tenant_context(center.tenant):
             ada = contact_create(data={"first_name": "Ada", "last_name": "Lovelace", "phones": ["+1 415 555 0101"],
                                        "tier": "vip", "account_number": "A-1001", "account_name": "Analytical Ltd"})
             case_open(type="repair", subject="Engine makes a noise", contact=ada)
+            admin = center.users["admin"]
+            article_save(actor=admin, data={"kind": "script", "title": "Greeting", "steps": [
+                {"type": "say", "text": "Thank you for calling"},
+                {"type": "identity_check", "text": "Confirm date of birth and postcode"}]})
+            article_save(actor=admin, data={"title": "Refund policy", "body": "Damaged goods are refunded in 14 days."})
 
     off_loop(django_db_blocker, seed)
     base = f"http://{center.host}:{web_port}"
@@ -171,6 +177,14 @@ def test_a_call_from_a_known_number_pops_the_contact_and_a_new_caller_is_saved(t
     expect(desk.locator(".contact-name")).to_have_text("Ada Lovelace")
     expect(desk.locator(".contact-card")).to_contain_text("Account A-1001 · Analytical Ltd")
     expect(desk.locator(".open-cases")).to_contain_text("Case #1 Engine makes a noise")
+    # The queue's script, with its identity check recorded on the call; the knowledge base.
+    expect(desk.locator(".script")).to_contain_text("Confirm date of birth and postcode")
+    desk.locator(".script button", has_text="Identity checked").click()
+    expect(desk.locator(".script button")).to_have_text("Identity checked ✓")
+    desk.fill("#kb-q", "refunded")
+    desk.locator(".kb button", has_text="Search").click()
+    desk.locator("#kb-results a", has_text="Refund policy").click()
+    expect(desk.locator("#kb-article")).to_contain_text("refunded in 14 days")
     desk.fill("#contact-note", "Asked about the refund")
     desk.keyboard.press("Enter")
     expect(desk.locator(".history")).to_contain_text("Asked about the refund")
