@@ -64,7 +64,8 @@ def contact_numbers(contact: Contact) -> list[str]:
 
 def timeline_for_numbers(numbers: Iterable[str], *, contact: Contact | None = None,
                          limit: int = TIMELINE_LIMIT) -> list[dict]:
-    """Calls, voicemails and callbacks of these numbers and the contact's notes, newest first."""
+    """Calls, voicemails, callbacks and survey answers of these numbers, and the contact's
+    notes and cases, newest first (CRM-2)."""
     from telephony.models import BacklogItem, Call, Callback
 
     numbers = list(numbers)
@@ -78,10 +79,21 @@ def timeline_for_numbers(numbers: Iterable[str], *, contact: Contact | None = No
                       "duration_s": b.duration_s})
     for cb in Callback.objects.filter(number__in=numbers).order_by("-created_at")[:limit]:
         items.append({"kind": "callback", "at": cb.created_at, "id": cb.pk, "status": cb.status})
+    from crm.models import SurveyResponse
+
+    answers = SurveyResponse.objects.filter(call__ani__in=numbers)
     if contact is not None:
+        answers = SurveyResponse.objects.filter(Q(call__ani__in=numbers) | Q(contact=contact))
         for n in ContactNote.objects.filter(contact=contact).select_related("author")[:limit]:
             items.append({"kind": "note", "at": n.at, "id": n.pk, "text": n.text,
                           "author": n.author.email if n.author_id else ""})
+        for c in contact.cases.all()[:limit]:
+            items.append({"kind": "case", "at": c.created_at, "id": c.pk, "status": c.state,
+                          "text": f"Case #{c.number} {c.subject}"})
+    for a in answers.distinct().order_by("-at")[:limit]:
+        items.append({"kind": "survey", "at": a.at, "id": a.pk, "status": "satisfied" if a.satisfied
+                      else "not satisfied", "text": ("Satisfied" if a.satisfied else "Not satisfied")
+                      + (f": {a.reason}" if a.reason else "")})
     items.sort(key=lambda i: i["at"], reverse=True)
     return items[:limit]
 

@@ -111,12 +111,20 @@ def contact_erase(*, contact: Contact, actor: User, reason: str, ip: str | None 
     callbacks.filter(status__in=[CallbackStatus.SCHEDULED, CallbackStatus.QUEUED]).update(
         status=CallbackStatus.CANCELLED)
     counts["callbacks"] = callbacks.update(number=ERASED)
+    _erase_follow_ups(call_ids, contact)
     counts["cases"] = contact.cases.update(subject="(erased contact)", description="", contact=None)
     counts["surveys"] = _erase_surveys(call_ids, contact)
-    contact.delete()  # phones, notes and consent records go with it (CASCADE)
+    contact.delete()  # phones, notes, consent records and their follow-ups go with it (CASCADE)
     audit_record(actor=actor, action="contact.erase", target=None, ip=ip, detail=counts,
                  summary=f"Contact #{pk} erased ({reason}): " + ", ".join(f"{v} {k}" for k, v in counts.items() if v))
     return counts
+
+
+def _erase_follow_ups(call_ids: list[int], contact: Contact) -> None:
+    """Follow-up titles name the customer or their number: the tasks go."""
+    from crm.models import FollowUpTask
+
+    FollowUpTask.objects.filter(Q(call_id__in=call_ids) | Q(contact=contact) | Q(case__contact=contact)).delete()
 
 
 def _erase_surveys(call_ids: list[int], contact: Contact) -> int:

@@ -365,7 +365,7 @@ def leg_status(*, leg_pk: int, sid: str, status: str) -> None:
             # The agent left and nobody took over: the call is over for the caller too,
             # unless the queue asks callers to rate the call first (CRM-5).
             if _wants_survey(call):
-                _survey_caller(call, now)
+                _survey_caller(call)
             else:
                 _hang_up_caller(call)
     elif leg.role == LegRole.CALLER and call.direction == "callback" and call.is_active:
@@ -415,7 +415,7 @@ def _wants_survey(call: Call) -> bool:
                 and current_tenant_has("survey"))
 
 
-def _survey_caller(call: Call, now) -> None:
+def _survey_caller(call: Call) -> None:
     """End the call for the agent (talk time stops, wrap-up starts) and move the caller,
     still on the line, out of the room to the survey question."""
     caller = call.legs.filter(role=LegRole.CALLER).exclude(status=LegStatus.COMPLETED).first()

@@ -238,7 +238,7 @@ def call_hangup(*, user: User, call_pk: int) -> Call:
         return call
     call_event(call, "hangup_requested", actor=user)
     if call.status == CallStatus.CONNECTED and _wants_survey(call):
-        _survey_caller(call, clock.now())  # the agent's leg ends; the caller hears the survey
+        _survey_caller(call)  # the agent's leg ends; the caller hears the survey
     else:
         _hang_up_caller(call)
     return call

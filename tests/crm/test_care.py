@@ -42,6 +42,8 @@ def test_post_call_survey_ties_answers_to_call_agent_and_queue_and_gives_csat(ce
     from crm.models import SurveyResponse
 
     _survey_on(center)
+    ada = center.api("agent1").post("/api/v1/contacts", {"first_name": "Ada", "phones": [CALLER]},
+                                    content_type="application/json").json()
     unhappy = _call_and_rate(center, "agent1", "2", reason_s=9)
     happy = _call_and_rate(center, "agent1", "1")
     _call_and_rate(center, "agent2", "1")
@@ -52,6 +54,10 @@ def test_post_call_survey_ties_answers_to_call_agent_and_queue_and_gives_csat(ce
     assert answers[unhappy].reason_recording.kind == "survey"
     assert answers[happy].satisfied is True and answers[happy].agent == center.users["agent1"]
     assert answers[happy].queue.name == "General" and answers[happy].kind == "post_call"
+    assert answers[happy].contact_id == ada["id"]
+    timeline = center.api("agent1").get(f"/api/v1/contacts/{ada['id']}/timeline").json()
+    assert sorted(t["status"] for t in timeline if t["kind"] == "survey") == ["not satisfied", "satisfied",
+                                                                              "satisfied"]
     day = center.scheduler.now().date().isoformat()
     sup = center.api("supervisor")
     by_agent = sup.get("/api/v1/reports/csat", {"by": "agent", "from": day, "to": day}).json()["rows"]

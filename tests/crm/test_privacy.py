@@ -43,6 +43,15 @@ def _history(center, ada):
                                                        "description": "Lovelace, 12 Byron Road",
                                                        "contact": ada["id"]}, content_type="application/json")
     assert case.status_code == 201
+    from crm.models import Case, Contact, FollowUpTask
+    from crm.services.surveys import survey_record
+
+    with center.in_tenant():
+        opened = Case.objects.get(pk=case.json()["id"])
+        FollowUpTask.objects.create(action="survey", title="Return visit: Ada's washing machine", case=opened,
+                                    contact=opened.contact, due_at=center.scheduler.now())
+        survey_record(kind="return_visit", satisfied=False, case=opened, contact=Contact.objects.get(pk=ada["id"]),
+                      reason="Ada says the drum still rattles")
     return case.json()
 
 
@@ -123,7 +132,7 @@ def test_legal_hold_blocks_erasure_and_recording_deletion_and_outranks_retention
 
 def test_erasure_cascades_everywhere_and_keeps_the_call_facts(center):
     from accounts.models import AuditEvent
-    from crm.models import Case, ConsentRecord, Contact, ContactNote, ContactPhone
+    from crm.models import Case, ConsentRecord, Contact, ContactNote, ContactPhone, FollowUpTask, SurveyResponse
     from telephony.models import BacklogItem, Call, Callback, CallEvent, Recording
 
     ada = _ada(center)
@@ -147,7 +156,7 @@ def test_erasure_cascades_everywhere_and_keeps_the_call_facts(center):
                                     content_type="application/json")
     assert done.status_code == 200, done.content
     assert done.json()["erased"] == {"calls": 1, "recordings": 1, "voicemails_and_messages": 1, "callbacks": 1,
-                                     "cases": 1, "notes": 1, "surveys": 0}
+                                     "cases": 1, "notes": 1, "surveys": 1}
     center.run()
     assert rec.sid not in center.carrier.recordings  # the carrier's copy is gone too
     with center.in_tenant():
@@ -165,6 +174,9 @@ def test_erasure_cascades_everywhere_and_keeps_the_call_facts(center):
         kept = Case.objects.get(number=case["number"])
         assert (kept.subject, kept.description, kept.contact_id, kept.type) == ("(erased contact)", "", None,
                                                                                "repair")
+        assert not FollowUpTask.objects.exists()
+        answer = SurveyResponse.objects.get()
+        assert (answer.reason, answer.contact_id, answer.satisfied) == ("", None, False)
         entry = AuditEvent.objects.get(action="contact.erase")
         assert "Lovelace" not in entry.summary and CALLER not in entry.summary and "GDPR request 7" in entry.summary
     pop = center.api("agent1").get("/api/v1/contacts/screen-pop", {"phone": CALLER}).json()
