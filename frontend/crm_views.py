@@ -112,10 +112,11 @@ def contact_page(request, pk: int):
 
 @staff
 def case_page(request, pk: int):
-    case = get_object_or_404(Case.objects.select_related("contact", "assignee", "opened_by", "team",
+    case = get_object_or_404(Case.objects.select_related("contact", "assignee", "opened_by", "team", "call",
                                                          "complaint_category"), pk=pk)
     return render(request, "crm/case.html", {
         "type_label": dict(selectors.case_type_choices()).get(case.type, case.type),
+        "recordings": case.call.recordings.exclude(status="deleted") if case.call_id else [],
         "case": case, "events": case.events.all(), "next_states": sorted(TRANSITIONS.get(case.state, ())),
         "all_states": [s for s, _ in Case._meta.get_field("state").choices],
         "can_override": request.user.has_role(Role.SUPERVISOR, Role.TENANT_ADMIN),

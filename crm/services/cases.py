@@ -65,6 +65,12 @@ def case_open(*, type: str, subject: str, actor: User | None = None, contact=Non
                                escalation=Escalation.SUPERVISOR if about_staff else Escalation.AGENT)
     _case_event(case, "opened", actor, to_state=case.state,
                 reason="complaint about staff: routed to supervisors" if about_staff else "")
+    if about_staff:
+        from tenants.realtime import event_on_commit
+
+        event_on_commit(["supervisors"], "alert", {
+            "kind": "staff_complaint", "case": case.number, "level": "warning", "active": True,
+            "message": f"Complaint about staff: case #{case.number} ({case.subject})"})
     return case
 
 

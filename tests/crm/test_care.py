@@ -192,3 +192,47 @@ def test_follow_up_rules_create_return_visit_surveys_once_from_the_worker(center
     assert (answer.kind, answer.case_id, answer.satisfied, answer.reason) == (
         "return_visit", repair.json()["id"], False, "still noisy")
     assert task.status == "done" and task.outcome == "not satisfied: still noisy"
+
+
+def test_a_staff_complaint_alerts_supervisors_at_once_and_not_agents(django_db_setup, django_db_blocker):
+    import pytest
+    from channels.db import database_sync_to_async
+    from channels.testing import WebsocketCommunicator
+    from django.db import connection
+
+    from config.asgi import application
+    from tests.conftest import run_async
+
+    cast = pytest.hostline_cast
+
+    def ws(who):
+        headers = [(b"host", cast.a.host.encode()), (b"origin", f"http://{cast.a.host}".encode()),
+                   (b"cookie", f"sessionid={cast.a.session_keys[who]}".encode())]
+        return WebsocketCommunicator(application, "/ws/v1/events", headers=headers)
+
+    def complain():
+        from crm.models import Case
+        from crm.services import case_open
+
+        with tenant_context(cast.a.tenant):
+            case = case_open(type="complaint", subject="Agent hung up on me", complaint_category="staff_attitude")
+            number = case.number
+            Case.objects.filter(pk=case.pk).delete()  # the shared tenant stays as it was
+        connection.set_schema_to_public()
+        return number
+
+    async def run():
+        agent_ws, sup_ws = ws("agent"), ws("supervisor")
+        assert (await agent_ws.connect())[0] and (await sup_ws.connect())[0]
+        await agent_ws.receive_json_from(timeout=5)
+        await sup_ws.receive_json_from(timeout=5)
+        number = await database_sync_to_async(complain)()
+        event = await sup_ws.receive_json_from(timeout=10)
+        assert (event["type"], event["kind"], event["case"]) == ("alert", "staff_complaint", number)
+        assert "Agent hung up on me" in event["message"]
+        assert await agent_ws.receive_nothing(timeout=1)
+        for sock in (agent_ws, sup_ws):
+            await sock.disconnect()
+
+    with django_db_blocker.unblock():
+        run_async(run)
