@@ -91,6 +91,7 @@ api = [
     path("api/v1/contacts/<int:pk>/legal-hold", crm_privacy.LegalHoldView.as_view(), name="api-contact-legal-hold"),
     path("api/v1/contacts/<int:pk>/erase", crm_privacy.EraseView.as_view(), name="api-contact-erase"),
     path("api/v1/case-types", crm_care.CaseTypesView.as_view(), name="api-case-types"),
+    path("api/v1/contact-tiers", crm_care.TiersView.as_view(), name="api-contact-tiers"),
     path("api/v1/complaint-categories", crm_care.ComplaintCategoriesView.as_view(), name="api-complaint-categories"),
     path("api/v1/reports/complaints", crm_care.ComplaintReportView.as_view(), name="api-report-complaints"),
     path("api/v1/reports/csat", crm_care.CsatReportView.as_view(), name="api-report-csat"),

@@ -13,7 +13,7 @@ from config.drf import period_of
 from config.drf import validated as _valid
 from config.errors import field_error
 from crm import selectors
-from crm.models import CaseTypeSetting, ComplaintCategory, FollowUpRule, FollowUpTask
+from crm.models import CaseTypeSetting, ComplaintCategory, FollowUpRule, FollowUpTask, TierSetting
 from crm.services import followups, surveys
 
 PERIOD = [OpenApiParameter("from", str, description="YYYY-MM-DD (tenant's timezone)"),
@@ -41,6 +41,29 @@ class CaseTypesView(APIView):
         d = _valid(CaseTypeSerializer, request)
         row, _ = CaseTypeSetting.objects.update_or_create(code=d.pop("code"), defaults=d)
         return Response(CaseTypeSerializer(row).data)
+
+
+class TierSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TierSetting
+        fields = ["code", "label", "vip", "position", "active"]
+        extra_kwargs = {"code": {"validators": []}}
+
+
+class TiersView(APIView):
+    def get_permissions(self):
+        return [OnTenantDomain(), (IsStaffOrAgent if self.request.method == "GET" else IsTenantAdmin)()]
+
+    @extend_schema(responses={200: TierSerializer(many=True)}, summary="The tenant's customer tiers")
+    def get(self, request):
+        return Response(TierSerializer(TierSetting.objects.all(), many=True).data)
+
+    @extend_schema(request=TierSerializer, responses={200: TierSerializer},
+                   summary="Add or change a tier (vip=true: its callers jump the queue)")
+    def post(self, request):
+        d = _valid(TierSerializer, request)
+        row, _ = TierSetting.objects.update_or_create(code=d.pop("code"), defaults=d)
+        return Response(TierSerializer(row).data)
 
 
 class ComplaintCategorySerializer(serializers.ModelSerializer):

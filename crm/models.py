@@ -7,10 +7,24 @@ from django.db import models
 from django.utils import timezone
 
 
-class Tier(models.TextChoices):
-    VIP = "vip", "VIP"
-    MAJOR = "major", "Major"
-    ORDINARY = "ordinary", "Ordinary"
+class TierSetting(models.Model):
+    """A tenant's customer tiers (CRM-1, configurable; seeded VIP / major / ordinary). Callers
+    whose contact has a `vip` tier jump the queue by the queue's VIP boost (TEL-6)."""
+
+    code = models.SlugField(max_length=10, unique=True)
+    label = models.CharField(max_length=40)
+    vip = models.BooleanField(default=False, help_text="Callers of this tier jump the queue.")
+    position = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+DEFAULT_TIER = "ordinary"
 
 
 class Lifecycle(models.TextChoices):
@@ -26,7 +40,7 @@ class Account(models.Model):
 
     number = models.CharField(max_length=40, unique=True)
     name = models.CharField(max_length=200)
-    tier = models.CharField(max_length=10, choices=Tier.choices, default=Tier.ORDINARY)
+    tier = models.CharField(max_length=10, default=DEFAULT_TIER)  # a TierSetting code
     owner = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -42,7 +56,7 @@ class Contact(models.Model):
     last_name = models.CharField(max_length=80, blank=True)
     email = models.EmailField(blank=True, db_index=True)
     account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts")
-    tier = models.CharField(max_length=10, choices=Tier.choices, default=Tier.ORDINARY)
+    tier = models.CharField(max_length=10, default=DEFAULT_TIER)  # a TierSetting code
     lifecycle = models.CharField(max_length=10, choices=Lifecycle.choices, default=Lifecycle.NEW)
     owner = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     address = models.TextField(blank=True)

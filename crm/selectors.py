@@ -35,8 +35,24 @@ def contact_for_phone(number: str) -> Contact | None:
 
 
 def contact_tier_for_phone(number: str) -> str:
-    """The caller's CRM tier ('' when unknown): one index lookup on the call's way in."""
-    return _phone_matches(number).values_list("contact__tier", flat=True).first() or ""
+    """The caller's routing tier on the call's way in, in one query: 'vip' when their
+    contact's tier jumps the queue, else the tier's code ('' when unknown)."""
+    from django.db.models import Exists, OuterRef
+
+    from crm.models import TierSetting
+
+    row = (_phone_matches(number).annotate(vip=Exists(TierSetting.objects.filter(code=OuterRef("contact__tier"),
+                                                                                   vip=True)))
+           .values_list("contact__tier", "vip").first())
+    if row is None:
+        return ""
+    return "vip" if row[1] else row[0]
+
+
+def tier_choices() -> list[tuple[str, str]]:
+    from crm.models import TierSetting
+
+    return list(TierSetting.objects.filter(active=True).values_list("code", "label"))
 
 
 def contact_for_account_number(number: str) -> Contact | None:

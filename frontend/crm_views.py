@@ -14,7 +14,7 @@ from config.drf import client_ip
 from config.errors import ServiceError
 from crm import selectors, services
 from crm.cases import TRANSITIONS
-from crm.models import Case, ImportJob, Lifecycle, Tier
+from crm.models import Case, ImportJob, Lifecycle
 from crm.services import privacy
 from frontend.tenant_views import role_required
 
@@ -105,7 +105,7 @@ def contact_page(request, pk: int):
         "timeline": selectors.timeline_for_numbers(selectors.contact_numbers(contact), contact=contact, limit=50),
         "case_types": selectors.case_type_choices(), "complaint_categories": selectors.complaint_category_choices(),
         "is_admin": request.user.has_role(Role.TENANT_ADMIN), "hold": privacy.active_hold(contact), "error": error,
-        "tiers": Tier.choices, "stages": Lifecycle.choices,
+        "tiers": selectors.tier_choices(), "stages": Lifecycle.choices,
         "editing": bool(error and request.POST.get("form") == "edit"),
     }, status=400 if error else 200)
 

@@ -16,7 +16,7 @@ from django.db import transaction
 from accounts.models import User
 from accounts.services import audit_record
 from config.errors import ServiceError, field_error
-from crm.models import Account, ConsentRecord, Contact, ContactNote, ContactPhone, Lifecycle, Tier
+from crm.models import DEFAULT_TIER, Account, ConsentRecord, Contact, ContactNote, ContactPhone, Lifecycle, TierSetting
 from crm.phones import InvalidPhone, to_e164
 
 MAX_IMPORT_ROWS = 200_000
@@ -53,8 +53,13 @@ def _flag(value, column: str, out: Cleaned) -> bool:
     return False
 
 
-def clean_contact(data: dict) -> Cleaned:
-    """Check and normalise one contact (API body or CSV row); problems name their column."""
+def tier_codes() -> list[str]:
+    return list(TierSetting.objects.filter(active=True).values_list("code", flat=True))
+
+
+def clean_contact(data: dict, tiers: list[str] | None = None) -> Cleaned:
+    """Check and normalise one contact (API body or CSV row); problems name their column.
+    `tiers`: the tenant's tier codes, read once by a caller checking many rows."""
     out = Cleaned()
     c = out.contact
     for name in ("first_name", "last_name"):
@@ -79,10 +84,11 @@ def clean_contact(data: dict) -> Cleaned:
             continue
         if e164 not in out.phones:
             out.phones.append(e164)
-    for name, choices, default in (("tier", Tier, Tier.ORDINARY), ("lifecycle", Lifecycle, Lifecycle.NEW)):
+    tiers = tier_codes() if tiers is None else tiers
+    for name, allowed, default in (("tier", tiers, DEFAULT_TIER), ("lifecycle", Lifecycle.values, Lifecycle.NEW)):
         value = str(data.get(name) or "").strip().lower() or default
-        if value not in choices.values:
-            out.problems.append((name, f"'{value}' is not one of {', '.join(choices.values)}"))
+        if value not in allowed:
+            out.problems.append((name, f"'{value}' is not one of {', '.join(allowed)}"))
         c[name] = value
     tags = _split(data.get("tags"))
     bad = [t for t in tags if not TAG.match(t)]

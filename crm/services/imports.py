@@ -15,7 +15,16 @@ from accounts.models import User
 from accounts.services import audit_record
 from config.errors import ServiceError, field_error
 from crm.models import Account, ConsentRecord, Contact, ContactPhone, ImportJob, ImportStatus
-from crm.services.contacts import FIELDS, MAX_IMPORT_ROWS, MAX_REPORT, Cleaned, _account, clean_contact, consent_changes
+from crm.services.contacts import (
+    FIELDS,
+    MAX_IMPORT_ROWS,
+    MAX_REPORT,
+    Cleaned,
+    _account,
+    clean_contact,
+    consent_changes,
+    tier_codes,
+)
 from tenants.tasking import enqueue_on_commit
 
 PROGRESS_EVERY = 2000
@@ -66,6 +75,7 @@ def contacts_import_check(text: str, progress: Callable[[int], None] | None = No
     report.rows = len(rows)
     cleaned_rows = []
     seen_phones: dict[str, int] = {}
+    tiers = tier_codes()
     for i, row in enumerate(rows, start=2):
         data = {k: v for k, v in row.items() if k in FIELDS}
         data["custom"] = {k[7:]: v for k, v in row.items() if k and k.startswith("custom.") and v}
@@ -73,7 +83,7 @@ def contacts_import_check(text: str, progress: Callable[[int], None] | None = No
             report.problem_count += 1
             if len(report.problems) < MAX_REPORT:
                 report.problems.append({"row": i, "column": "", "problem": "more values than columns"})
-        cleaned = clean_contact(data)
+        cleaned = clean_contact(data, tiers)
         for phone in cleaned.phones:
             if phone in seen_phones:
                 cleaned.problems.append(("phones", f"{phone} is also on row {seen_phones[phone]}"))

@@ -127,6 +127,29 @@ def test_a_vip_contact_jumps_the_queue_and_pops_on_the_desk(center):
     assert ringing[0]["pop"]["contact"]["account"]["number"] == "A-1001"
 
 
+def test_tiers_are_the_tenants_own_and_a_vip_flagged_tier_jumps_the_queue(center):
+    from telephony.models import Queue
+
+    admin = center.api("admin")
+    assert center.api("agent1").post("/api/v1/contact-tiers", {"code": "platinum", "label": "Platinum", "vip": True},
+                                     content_type="application/json").status_code == 403
+    assert admin.post("/api/v1/contact-tiers", {"code": "platinum", "label": "Platinum", "vip": True},
+                      content_type="application/json").status_code == 200
+    bad = admin.post("/api/v1/contacts", {"first_name": "Bo", "phones": ["+14155550150"], "tier": "diamond"},
+                     content_type="application/json")
+    message = bad.json()["error"]["message"]
+    assert bad.status_code == 400 and "'diamond' is not one of" in message and "platinum" in message
+    admin.post("/api/v1/contacts", {"first_name": "Pat", "phones": ["+14155550151"], "tier": "platinum"},
+               content_type="application/json")
+    admin.post("/api/v1/contacts", {"first_name": "Maj", "phones": ["+14155550152"], "tier": "major"},
+               content_type="application/json")
+    plat, major = center.call(center.dial(from_="+14155550151")), center.call(center.dial(from_="+14155550152"))
+    with center.in_tenant():
+        queue = Queue.objects.get(pk=plat.queue_id)
+    assert (plat.caller_tier, plat.priority) == ("vip", queue.priority + queue.vip_priority_boost)
+    assert (major.caller_tier, major.priority) == ("major", queue.priority)
+
+
 def test_notes_join_the_timeline(center):
     _upload(center, "admin", GOOD)
     api = center.api("agent1")
@@ -145,7 +168,7 @@ def crm_routes():
     from config import urls_tenant
 
     for p in get_resolver(urls_tenant).url_patterns:
-        if str(p.pattern).startswith(("api/v1/contacts", "api/v1/cases", "api/v1/case-types",
+        if str(p.pattern).startswith(("api/v1/contact", "api/v1/cases", "api/v1/case-types",
                                       "api/v1/complaint-categories", "api/v1/reports/complaints",
                                       "api/v1/reports/csat", "api/v1/follow-up", "api/v1/kb")):
             yield "/" + str(p.pattern)
