@@ -10,6 +10,7 @@ from crm import api_care as crm_care
 from crm import api_kb as crm_kb
 from crm import api_privacy as crm_privacy
 from frontend import care_views, console_views, crm_views, tenant_views
+from reports import api as reports_api
 from telephony import api as telephony_api
 from telephony import api_live, webhooks
 from tenants import api as tenants_api
@@ -93,6 +94,7 @@ api = [
     path("api/v1/case-types", crm_care.CaseTypesView.as_view(), name="api-case-types"),
     path("api/v1/contact-tiers", crm_care.TiersView.as_view(), name="api-contact-tiers"),
     path("api/v1/complaint-categories", crm_care.ComplaintCategoriesView.as_view(), name="api-complaint-categories"),
+    path("api/v1/reports/kpis", reports_api.KpiReportView.as_view(), name="api-report-kpis"),
     path("api/v1/reports/complaints", crm_care.ComplaintReportView.as_view(), name="api-report-complaints"),
     path("api/v1/reports/csat", crm_care.CsatReportView.as_view(), name="api-report-csat"),
     path("api/v1/follow-up-rules", crm_care.FollowUpRulesView.as_view(), name="api-follow-up-rules"),

@@ -1,7 +1,7 @@
 """Live views of a tenant for the agent desk and the supervisor wallboard (RT-1, RT-2).
 
 The REST snapshots a client loads on (re)connect and the `queue.stats` / `alert` events the
-sweep pushes are built here, from the one KPI module (`telephony.stats`): the wallboard and
+sweep pushes are built here, from the one KPI module (`reports.kpis`): the wallboard and
 the reports agree because they run the same SQL. Reads only, plus the push helper.
 """
 
@@ -11,11 +11,11 @@ from django.core.cache import cache
 from django.db.models import Count, Min, Q
 
 from accounts.models import User
+from reports.kpis import EMPTY, agent_handled, agent_state_seconds, call_kpis_grouped
 from telephony import clock
 from telephony.agent_state import AgentState
 from telephony.models import AgentProfile, Call, CallLeg, CallStatus, LegRole, LegStatus, Offer, OfferStatus, Queue
 from telephony.selectors import agent_list, tenant_day_start
-from telephony.stats import EMPTY, agent_handled, agent_state_seconds, call_kpis_by
 
 WAITING = (CallStatus.QUEUED, CallStatus.OFFERED)
 ALERT_MIN_CALLS = 5  # below this many calls today an SL figure is noise, not an alert
@@ -40,7 +40,8 @@ def queue_alerts(queue: Queue, tile: dict) -> list[dict]:
 def queue_tiles() -> list[dict]:
     """One tile per queue: waiting now, longest wait, and today's KPIs."""
     now = clock.now()
-    kpis = call_kpis_by(key="c.queue_id", where="c.queued_at >= %s", params=[tenant_day_start(now)])
+    kpis = {key[0]: k for key, k in call_kpis_grouped(group_by=["queue"], where="c.queued_at >= %(since)s",
+                                                       params={"since": tenant_day_start(now)})}
     waiting = {row["queue_id"]: row for row in Call.objects.filter(status__in=WAITING).values("queue_id")
                .annotate(n=Count("id"), oldest=Min("queued_at"))}
     tiles = []

@@ -57,6 +57,7 @@ TENANT_APPS = [
     "accounts",
     "telephony",
     "crm",
+    "reports",
     "qa",
     "wfm",
 ]

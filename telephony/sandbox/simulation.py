@@ -316,11 +316,11 @@ class Simulation:
 
     # -- results -------------------------------------------------------------------------
     def summary(self, wall_s: float) -> dict:
+        from reports.kpis import call_kpis
         from telephony.models import ACTIVE_STATUSES, Call, Callback, RoutingDecision
-        from telephony.stats import call_kpis
 
         calls = Call.objects.filter(sim_run=self.run_id)
-        kpis = call_kpis(where="c.sim_run = %s", params=[self.run_id])
+        kpis = call_kpis(where="c.sim_run = %(run)s", params={"run": self.run_id})
         routing_us = sorted(RoutingDecision.objects.filter(call__sim_run=self.run_id, strategy__in=[
             "longest_idle", "round_robin", "least_occupied", "skills", "last_agent"]).values_list(
             "elapsed_us", flat=True))

@@ -1,0 +1,175 @@
+"""The one KPI engine (SPEC §9) against figures computed by hand: boundary cases (answered
+exactly at T, abandons at 4.9 s and 5.1 s, calls on both sides of an interval boundary),
+grouping by interval, queue and agent in the tenant's timezone, a DST day, and the
+wallboard, the report API and its CSV agreeing on the same period. Another tenant sees none."""
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+DAY = datetime(2026, 3, 10, tzinfo=UTC)  # a Tuesday; the tenant is on UTC unless a test says otherwise
+
+
+def _call(queue, queued_at, *, wait, talk=None, acw=0.0, hold=0.0, abandoned=False, agent=None, transfers=0,
+          n=[0]):  # noqa: B006
+    from telephony.models import Call
+
+    n[0] += 1
+    fields = {"sid": f"CAkpi{n[0]:05d}", "ani": "+15550002000", "queue": queue, "queued_at": queued_at,
+              "arrived_at": queued_at, "status": "ended", "wait_s": wait}
+    if abandoned:
+        fields.update(outcome="abandoned", ended_at=queued_at + timedelta(seconds=wait))
+    else:
+        answered = queued_at + timedelta(seconds=wait)
+        ended = answered + timedelta(seconds=talk + hold)
+        fields.update(outcome="answered", answered_at=answered, ended_at=ended, talk_s=talk, hold_s=hold, acw_s=acw,
+                      agent=agent, transfer_count=transfers)
+    return Call.objects.create(**fields)
+
+
+def _day(center):
+    """Queue General, T = 20 s.
+    09:00–09:15  answered at exactly 20 s (talk 100, acw 20, held 30 s) by agent1
+                 answered at 21 s (talk 200, acw 10), transferred once, by agent2
+                 abandoned at 4.9 s (short: out of SL and abandon rate)
+                 abandoned at 5.1 s (counts; within T, so not in the SL base)
+    09:14:59     answered at 5 s (talk 60, acw 0) by agent1 — the last second of the first interval
+    09:15:00     abandoned at 25 s — the first second of the second interval
+    Sales, T = 10 s: 09:20 answered at 12 s (talk 50, acw 5) by agent2."""
+    from telephony.models import Queue
+
+    u = center.users
+    with center.in_tenant():
+        general = Queue.objects.get(name="General")
+        general.sl_threshold_s = 20
+        general.save()
+        sales = Queue.objects.create(name="Sales", sl_threshold_s=10)
+        nine = DAY.replace(hour=9)
+        _call(general, nine + timedelta(minutes=1), wait=20, talk=100, acw=20, hold=30, agent=u["agent1"])
+        _call(general, nine + timedelta(minutes=2), wait=21, talk=200, acw=10, agent=u["agent2"], transfers=1)
+        _call(general, nine + timedelta(minutes=3), wait=4.9, abandoned=True)
+        _call(general, nine + timedelta(minutes=4), wait=5.1, abandoned=True)
+        _call(general, nine + timedelta(minutes=14, seconds=59), wait=5, talk=60, agent=u["agent1"])
+        _call(general, nine + timedelta(minutes=15), wait=25, abandoned=True)
+        _call(sales, nine + timedelta(minutes=20), wait=12, talk=50, acw=5, agent=u["agent2"])
+    return general, sales
+
+
+def _get(center, **params):
+    return center.api("supervisor").get("/api/v1/reports/kpis", {"from": "2026-03-10", "to": "2026-03-10", **params})
+
+
+def test_every_kpi_of_a_hand_built_day(center):
+    general, sales = _day(center)
+    report = _get(center, group_by="interval15,queue").json()
+    rows = {(r["key"]["interval15"], r["key"]["queue"]): r for r in report["rows"]}
+    assert list(rows) == [("2026-03-10 09:00", general.pk), ("2026-03-10 09:15", general.pk),
+                          ("2026-03-10 09:15", sales.pk)]
+    first = rows[("2026-03-10 09:00", general.pk)]
+    assert (first["offered"], first["answered"], first["abandoned"], first["short_abandoned"]) == (5, 3, 1, 1)
+    # SL: within T = the 20 s and the 5 s calls (exactly T counts); base = 3 answered + 0 abandoned after T.
+    assert (first["answered_within_t"], first["abandoned_after_t"], first["service_level"]) == (2, 0, 0.6667)
+    assert first["asa_s"] == round((20 + 21 + 5) / 3, 2)
+    assert first["abandon_rate"] == 0.2  # 1 (the 5.1 s one) / 5 offered
+    assert first["aht_s"] == round(((100 + 30 + 20) + (200 + 10) + 60) / 3, 1)
+    assert (first["handled"], first["transfer_rate"], first["hold_rate"]) == (3, 0.3333, 0.3333)
+    second = rows[("2026-03-10 09:15", general.pk)]
+    # One abandon after T, nothing answered: SL 0 of 1; ASA and AHT have no calls to average.
+    assert (second["offered"], second["abandoned_after_t"], second["service_level"], second["asa_s"],
+            second["aht_s"], second["abandon_rate"]) == (1, 1, 0.0, None, None, 1.0)
+    s = rows[("2026-03-10 09:15", sales.pk)]
+    assert (s["service_level"], s["asa_s"], s["aht_s"]) == (0.0, 12.0, 55.0)  # 12 s > T = 10 s
+    total = report["total"]
+    assert (total["offered"], total["answered"], total["abandoned"], total["short_abandoned"]) == (7, 4, 2, 1)
+    # Total SL: within T = 2; base = 4 answered + 1 abandoned after T.
+    assert total["service_level"] == 0.4 and total["abandon_rate"] == round(2 / 7, 4)
+    assert [r["label"] for r in _get(center, group_by="queue").json()["rows"]] == ["General", "Sales"]
+
+
+def test_agents_and_periods_group_the_same_calls(center):
+    _day(center)
+    by_agent = {r["label"]: r for r in _get(center, group_by="agent").json()["rows"]}
+    a1, a2 = center.users["agent1"].email, center.users["agent2"].email
+    assert (by_agent[a1]["answered"], by_agent[a1]["aht_s"]) == (2, round((150 + 60) / 2, 1))
+    assert (by_agent[a2]["answered"], by_agent[a2]["aht_s"]) == (2, round((210 + 55) / 2, 1))
+    assert by_agent["(none)"]["offered"] == 3  # the abandons had no agent
+    days = _get(center, group_by="day").json()["rows"]
+    months = _get(center, group_by="month").json()["rows"]
+    hours = _get(center, group_by="interval30").json()["rows"]
+    assert [r["key"]["day"] for r in days] == ["2026-03-10"] and [r["key"]["month"] for r in months] == ["2026-03-01"]
+    assert [r["label"] for r in hours] == ["2026-03-10 09:00"]
+    assert days[0]["offered"] == months[0]["offered"] == hours[0]["offered"] == 7
+
+
+def test_intervals_follow_the_tenants_clock_across_a_dst_change(center):
+    from telephony.models import Queue
+    from tenants.models import Tenant
+
+    Tenant.objects.filter(pk=center.tenant.pk).update(timezone="Europe/Berlin")
+    center.tenant.refresh_from_db()
+    with center.in_tenant():
+        q = Queue.objects.get(name="General")
+        # 2026-03-29: Berlin goes from 02:00 CET to 03:00 CEST (00:59 and 01:00 UTC are 01:59 and 03:00 local).
+        _call(q, datetime(2026, 3, 29, 0, 59, tzinfo=UTC), wait=3, talk=10)
+        _call(q, datetime(2026, 3, 29, 1, 0, tzinfo=UTC), wait=3, talk=10)
+        _call(q, datetime(2026, 3, 28, 23, 30, tzinfo=UTC), wait=3, talk=10)  # 00:30 local on the 29th
+        _call(q, datetime(2026, 3, 28, 22, 59, tzinfo=UTC), wait=3, talk=10)  # 23:59 local on the 28th
+    rows = center.api("supervisor").get("/api/v1/reports/kpis", {
+        "from": "2026-03-29", "to": "2026-03-29", "group_by": "hour"}).json()
+    assert [(r["label"], r["offered"]) for r in rows["rows"]] == [
+        ("2026-03-29 00:00", 1), ("2026-03-29 01:00", 1), ("2026-03-29 03:00", 1)]
+    assert rows["timezone"] == "Europe/Berlin" and rows["total"]["offered"] == 3  # the 28th's call is outside
+
+
+def test_wallboard_report_api_and_csv_agree_and_bad_input_is_refused(center):
+    from telephony import clock
+
+    today = clock.now().date().isoformat()
+    with center.in_tenant():
+        from telephony.models import Queue
+
+        q = Queue.objects.get(name="General")
+        now = clock.now()
+        _call(q, now - timedelta(minutes=5), wait=8, talk=40, acw=5)
+        _call(q, now - timedelta(minutes=4), wait=30, abandoned=True)
+        _call(q, now - timedelta(minutes=3), wait=2, abandoned=True)
+    board = center.api("supervisor").get("/api/v1/wallboard").json()
+    tile = next(t for t in board["queues"] if t["name"] == "General")
+    api = center.api("supervisor").get("/api/v1/reports/kpis", {"from": today, "to": today,
+                                                                "group_by": "queue"}).json()
+    row = next(r for r in api["rows"] if r["label"] == "General")
+    fields = ("offered", "answered", "abandoned", "short_abandoned", "service_level", "asa_s", "abandon_rate", "aht_s")
+    assert {f: tile[f] for f in fields} == {f: row[f] for f in fields}
+    text = center.api("supervisor").get("/api/v1/reports/kpis", {"from": today, "to": today, "group_by": "queue",
+                                                                 "export": "csv"}).content.decode()
+    lines = list(csv.DictReader(io.StringIO(text)))
+    general = next(line for line in lines if line["queue"] == "General")
+    assert {f: general[f] for f in fields} == {f: "" if row[f] is None else str(row[f]) for f in fields}
+    for bad in ({"group_by": "colour"}, {"group_by": "day,queue,agent"}, {"from": "2026-13-01"},
+                {"from": "2026-03-10", "to": "2026-03-01"}, {"queue": "abc"}):
+        resp = center.api("supervisor").get("/api/v1/reports/kpis", bad)
+        assert resp.status_code == 400 and resp.json()["error"]["message"], bad
+    assert center.api("agent1").get("/api/v1/reports/kpis").status_code == 403
+
+
+def reports_routes():
+    from django.urls import get_resolver
+
+    from config import urls_tenant
+
+    for p in get_resolver(urls_tenant).url_patterns:
+        if str(p.pattern).startswith("api/v1/reports/kpis"):
+            yield "/" + str(p.pattern)
+
+
+def test_another_tenant_never_sees_these_calls(center):
+    _day(center)
+    cast = pytest.hostline_cast
+    b = cast.b.api(cast.b.token("admin"))
+    for route in reports_routes():
+        resp = b.get(route, {"from": "2026-03-10", "to": "2026-03-10", "group_by": "queue"})
+        assert resp.status_code == 200 and resp.json()["total"]["offered"] == 0 and resp.json()["rows"] == []
+    center.api("supervisor")
+    assert cast.b.api(center.tokens["supervisor"]).get("/api/v1/reports/kpis").status_code == 401  # A's token on B
