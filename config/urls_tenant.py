@@ -9,7 +9,7 @@ from crm import api as crm_api
 from crm import api_care as crm_care
 from crm import api_kb as crm_kb
 from crm import api_privacy as crm_privacy
-from frontend import care_views, console_views, crm_views, tenant_views
+from frontend import care_views, console_views, crm_views, report_views, tenant_views
 from reports import api as reports_api
 from telephony import api as telephony_api
 from telephony import api_live, webhooks
@@ -145,6 +145,7 @@ urlpatterns = [
     path("kb/new", care_views.article_page, name="kb-new"),
     path("kb/<int:pk>", care_views.article_page, name="kb-article"),
     path("reports/customer", care_views.care_report_page, name="care-report"),
+    path("reports/intervals", report_views.interval_report_page, name="interval-report"),
     path("cases/<int:pk>/action", crm_views.case_action, name="case-action"),
     path("wallboard", tenant_views.wallboard, name="wallboard"),
     path("console/users", tenant_views.users_page, name="console-users"),

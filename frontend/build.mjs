@@ -6,6 +6,7 @@ const files = {
   "htmx.min.js": "node_modules/htmx.org/dist/htmx.min.js",
   "alpine.min.js": "node_modules/alpinejs/dist/cdn.min.js",
   "twilio.min.js": "node_modules/@twilio/voice-sdk/dist/twilio.min.js",
+  "chart.umd.js": "node_modules/chart.js/dist/chart.umd.js",
 };
 for (const [name, src] of Object.entries(files)) {
   copyFileSync(new URL(src, import.meta.url), new URL(name, out));
