@@ -95,6 +95,7 @@ api = [
     path("api/v1/contact-tiers", crm_care.TiersView.as_view(), name="api-contact-tiers"),
     path("api/v1/complaint-categories", crm_care.ComplaintCategoriesView.as_view(), name="api-complaint-categories"),
     path("api/v1/reports/kpis", reports_api.KpiReportView.as_view(), name="api-report-kpis"),
+    path("api/v1/reports/agents", reports_api.AgentReportView.as_view(), name="api-report-agents"),
     path("api/v1/reports/complaints", crm_care.ComplaintReportView.as_view(), name="api-report-complaints"),
     path("api/v1/reports/csat", crm_care.CsatReportView.as_view(), name="api-report-csat"),
     path("api/v1/follow-up-rules", crm_care.FollowUpRulesView.as_view(), name="api-follow-up-rules"),

@@ -283,31 +283,10 @@ def complaint_distribution(*, start, end, bucket: str = "month") -> dict:
 
 
 def csat(*, start, end, by: str = "") -> list[dict]:
-    """CRM-5 CSAT = satisfied answers / answers, in [start, end), overall or per agent, queue or
-    period (day/week/month in the tenant's timezone)."""
-    from django.db.models import Count, Q
-    from django.db.models.functions import Trunc
+    """CSAT rows (the KPI engine's, `reports.kpis.csat`)."""
+    from reports.kpis import csat as kpi_csat
 
-    from crm.models import SurveyResponse
-
-    qs = SurveyResponse.objects.filter(at__gte=start, at__lt=end)
-    keys = {"agent": ["agent__email"], "queue": ["queue__name"], "": []}
-    if by in BUCKETS:
-        qs, fields = qs.annotate(period=Trunc("at", by, tzinfo=_tenant_tz())), ["period"]
-    elif by in keys:
-        fields = keys[by]
-    else:
-        raise ValueError(by)
-    counts = {"answers": Count("id"), "satisfied": Count("id", filter=Q(satisfied=True))}
-    rows = qs.values(*fields).annotate(**counts).order_by(*fields) if fields else [qs.aggregate(**counts)]
-    out = []
-    for r in rows:
-        key = r.get(fields[0]) if fields else "all"
-        if by in BUCKETS:
-            key = key.date().isoformat()
-        out.append({"key": key or "(none)", "answers": r["answers"], "satisfied": r["satisfied"],
-                    "csat": round(r["satisfied"] / r["answers"], 4) if r["answers"] else None})
-    return out
+    return kpi_csat(start=start, end=end, by=by)
 
 
 def follow_up_card(task) -> dict:

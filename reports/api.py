@@ -42,3 +42,27 @@ class KpiReportView(APIView):
             resp["Content-Disposition"] = 'attachment; filename="kpis.csv"'
             return resp
         return Response(report)
+
+
+class AgentReportView(APIView):
+    permission_classes = [OnTenantDomain, IsAdminOrSupervisor]
+
+    @extend_schema(parameters=[OpenApiParameter("from", str), OpenApiParameter("to", str),
+                               OpenApiParameter("export", str, enum=["csv"])],
+                   responses={200: dict}, summary="Agent performance: calls, AHT, hold, ACW, occupancy, utilisation")
+    def get(self, request):
+        start, end = period_of(request)
+        rows = selectors.agent_report(start=start, end=end)
+        if request.query_params.get("export") == "csv":
+            import csv
+            import io
+
+            out = io.StringIO()
+            w = csv.writer(out)
+            w.writerow(["agent", *selectors.AGENT_COLUMNS])
+            for r in rows:
+                w.writerow([r["email"], *(r[c] for c in selectors.AGENT_COLUMNS)])
+            resp = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+            resp["Content-Disposition"] = 'attachment; filename="agents.csv"'
+            return resp
+        return Response({"from": start.isoformat(), "to": end.isoformat(), "rows": rows})

@@ -13,7 +13,12 @@ reached the queue, in the tenant's timezone):
   transfer rate    handled calls transferred at least once / handled calls
   hold rate        handled calls put on hold / handled calls
   occupancy        handle time / (handle time + available time)     } per agent, from the
-  utilisation      handle time / logged-in time                      } state log
+  utilisation      handle time / logged-in time                      } state log (handle =
+  talk-time %      on-call time / logged-in time                     } on call + wrap-up)
+  FCR              cases resolved on first contact / cases opened
+  complaint rate   complaint cases opened / handled calls
+  repeat calls     handled calls whose caller called in the 7 days before / handled calls
+  CSAT             satisfied survey answers / answers
 """
 
 from __future__ import annotations
@@ -60,6 +65,9 @@ class CallKpis:
     aht_s: float | None
     transfer_rate: float | None
     hold_rate: float | None
+    talk_s: float | None  # averages over handled calls
+    hold_s: float | None
+    acw_s: float | None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -79,7 +87,10 @@ _COLUMNS = """
       count(*) FILTER (WHERE c.answered_at IS NOT NULL AND c.ended_at IS NOT NULL AND c.hold_s > 0) AS held,
       avg(c.wait_s) FILTER (WHERE c.answered_at IS NOT NULL) AS asa_s,
       avg(coalesce(c.talk_s, 0) + c.hold_s + coalesce(c.acw_s, 0))
-        FILTER (WHERE c.answered_at IS NOT NULL AND c.ended_at IS NOT NULL) AS aht_s
+        FILTER (WHERE c.answered_at IS NOT NULL AND c.ended_at IS NOT NULL) AS aht_s,
+      avg(coalesce(c.talk_s, 0)) FILTER (WHERE c.answered_at IS NOT NULL AND c.ended_at IS NOT NULL) AS talk_s,
+      avg(c.hold_s) FILTER (WHERE c.answered_at IS NOT NULL AND c.ended_at IS NOT NULL) AS hold_s,
+      avg(coalesce(c.acw_s, 0)) FILTER (WHERE c.answered_at IS NOT NULL AND c.ended_at IS NOT NULL) AS acw_s
 """
 _FROM = """
     FROM telephony_call c JOIN telephony_queue q ON q.id = c.queue_id
@@ -91,18 +102,23 @@ def _ratio(n: int, d: int) -> float | None:
     return round(n / d, 4) if d else None
 
 
+def _avg(v) -> float | None:
+    return round(float(v), 1) if v is not None else None
+
+
 def _kpis(row) -> CallKpis:
-    offered, answered, abandoned, short, in_t, after_t, handled, transferred, held, asa, aht = row
+    offered, answered, abandoned, short, in_t, after_t, handled, transferred, held, asa, aht, talk, hold, acw = row
     return CallKpis(offered=offered, answered=answered, abandoned=abandoned, short_abandoned=short,
                     answered_within_t=in_t, abandoned_after_t=after_t, handled=handled, transferred=transferred,
                     held=held, service_level=_ratio(in_t, answered + after_t),
                     asa_s=round(float(asa), 2) if asa is not None else None,
                     abandon_rate=_ratio(abandoned, offered),
                     aht_s=round(float(aht), 1) if aht is not None else None,
-                    transfer_rate=_ratio(transferred, handled), hold_rate=_ratio(held, handled))
+                    transfer_rate=_ratio(transferred, handled), hold_rate=_ratio(held, handled),
+                    talk_s=_avg(talk), hold_s=_avg(hold), acw_s=_avg(acw))
 
 
-EMPTY = _kpis((0, 0, 0, 0, 0, 0, 0, 0, 0, None, None))
+EMPTY = _kpis((0, 0, 0, 0, 0, 0, 0, 0, 0, None, None, None, None, None))
 
 
 def call_kpis_grouped(*, group_by: list[str], where: str = "TRUE", params: dict | None = None,
@@ -170,3 +186,76 @@ def agent_handled(*, agent_id: int, since) -> tuple[int, float | None]:
         cur.execute(_AGENT_HANDLED_SQL, [agent_id, since])
         calls, aht = cur.fetchone()
     return calls, round(float(aht), 1) if aht is not None else None
+
+
+def agent_time_kpis(secs: dict[str, float]) -> dict:
+    """Occupancy, utilisation and talk-time % from one agent's seconds per state."""
+    on_call, wrap = secs.get("on_call", 0.0), secs.get("wrap_up", 0.0)
+    handle = on_call + wrap
+    available = secs.get("available", 0.0) + secs.get("reserved", 0.0)
+    logged_in = sum(v for k, v in secs.items() if k != "offline")
+    return {"occupancy": _ratio(handle, handle + available) if handle + available else None,
+            "utilisation": _ratio(handle, logged_in) if logged_in else None,
+            "talk_pct": _ratio(on_call, logged_in) if logged_in else None,
+            "logged_in_s": int(logged_in), "available_s": int(available), "handle_s": int(handle),
+            "not_ready_s": int(secs.get("not_ready", 0.0))}
+
+
+_SERVICE_SQL = """
+    SELECT
+      (SELECT count(*) FROM crm_case WHERE created_at >= %(start)s AND created_at < %(end)s) AS opened,
+      (SELECT count(*) FROM crm_case WHERE created_at >= %(start)s AND created_at < %(end)s
+         AND resolved_on_first_contact) AS fcr,
+      (SELECT count(*) FROM crm_case WHERE created_at >= %(start)s AND created_at < %(end)s
+         AND type = 'complaint') AS complaints,
+      count(*) AS handled,
+      count(*) FILTER (WHERE EXISTS (
+         SELECT 1 FROM telephony_call p WHERE p.ani = c.ani AND p.direction = 'inbound' AND p.id <> c.id
+           AND p.arrived_at < c.arrived_at AND p.arrived_at >= c.arrived_at - interval '7 days')) AS repeats
+    FROM telephony_call c
+    WHERE c.direction = 'inbound' AND c.queued_at >= %(start)s AND c.queued_at < %(end)s
+      AND c.answered_at IS NOT NULL AND c.ended_at IS NOT NULL AND c.ani NOT IN ('', 'erased')
+"""
+
+
+def service_kpis(*, start, end) -> dict:
+    """FCR, complaint rate, repeat calls within 7 days and CSAT over [start, end)."""
+    with connection.cursor() as cur:
+        cur.execute(_SERVICE_SQL, {"start": start, "end": end})
+        opened, fcr, complaints, handled, repeats = cur.fetchone()
+    survey = csat(start=start, end=end)[0]
+    return {"cases_opened": opened, "fcr": _ratio(fcr, opened), "complaints": complaints,
+            "complaint_rate": _ratio(complaints, handled), "repeat_calls_7d": repeats,
+            "repeat_rate_7d": _ratio(repeats, handled), "survey_answers": survey["answers"],
+            "csat": survey["csat"]}
+
+
+def csat(*, start, end, by: str = "") -> list[dict]:
+    """CRM-5 CSAT = satisfied answers / answers, in [start, end), overall or per agent, queue or
+    period (day/week/month in the tenant's timezone)."""
+    from zoneinfo import ZoneInfo
+
+    from django.db.models import Count, Q
+    from django.db.models.functions import Trunc
+
+    from crm.models import SurveyResponse
+
+    qs = SurveyResponse.objects.filter(at__gte=start, at__lt=end)
+    keys = {"agent": ["agent__email"], "queue": ["queue__name"], "": []}
+    if by in ("day", "week", "month"):
+        tz = ZoneInfo(getattr(connection.tenant, "timezone", "") or "UTC")
+        qs, fields = qs.annotate(period=Trunc("at", by, tzinfo=tz)), ["period"]
+    elif by in keys:
+        fields = keys[by]
+    else:
+        raise ValueError(by)
+    counts = {"answers": Count("id"), "satisfied": Count("id", filter=Q(satisfied=True))}
+    rows = qs.values(*fields).annotate(**counts).order_by(*fields) if fields else [qs.aggregate(**counts)]
+    out = []
+    for r in rows:
+        key = r.get(fields[0]) if fields else "all"
+        if by in ("day", "week", "month"):
+            key = key.date().isoformat()
+        out.append({"key": key or "(none)", "answers": r["answers"], "satisfied": r["satisfied"],
+                    "csat": _ratio(r["satisfied"], r["answers"])})
+    return out

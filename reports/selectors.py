@@ -58,7 +58,8 @@ def kpi_report(*, start, end, group_by: list[str], queue_id: int | None = None) 
                     **k.as_dict()})
     total = kpis.call_kpis(where=where, params=params, tz=tz)
     return {"from": start.isoformat(), "to": end.isoformat(), "timezone": tz, "group_by": group_by,
-            "rows": out, "total": total.as_dict()}
+            "rows": out, "total": total.as_dict(),
+            "service": kpis.service_kpis(start=start, end=end) if queue_id is None else None}
 
 
 def kpi_report_csv(report: dict) -> str:
@@ -70,3 +71,29 @@ def kpi_report_csv(report: dict) -> str:
     w.writerow([*(["total"] + [""] * (len(report["group_by"]) - 1) if report["group_by"] else []),
                 *(report["total"][c] for c in COLUMNS)])
     return out.getvalue()
+
+
+AGENT_COLUMNS = ("answered", "handled", "aht_s", "talk_s", "hold_s", "acw_s", "transfer_rate", "hold_rate",
+                 "occupancy", "utilisation", "talk_pct", "logged_in_s", "not_ready_s")
+
+
+def agent_report(*, start, end) -> list[dict]:
+    """Agent performance over [start, end): calls (by the agent who ended up with them) and
+    time in state from the state log, one row per agent who was logged in or took a call."""
+    from accounts.models import User
+    from telephony import clock
+
+    where, params = "c.queued_at >= %(start)s AND c.queued_at < %(end)s", {"start": start, "end": end}
+    calls = {key[0]: k for key, k in kpis.call_kpis_grouped(group_by=["agent"], where=where, params=params)}
+    users = {u.pk: u for u in User.objects.filter(agent_profile__isnull=False, is_bot=False)}
+    users.update({u.pk: u for u in User.objects.filter(pk__in=[a for a in calls if a is not None])})
+    secs = kpis.agent_state_seconds(agent_ids=list(users), since=start, until=min(end, clock.now()))
+    rows = []
+    for pk, user in sorted(users.items(), key=lambda kv: kv[1].email):
+        time_kpis = kpis.agent_time_kpis(secs.get(pk, {}))
+        k = calls.get(pk, kpis.EMPTY)
+        if not time_kpis["logged_in_s"] and not k.offered:
+            continue
+        rows.append({"agent": pk, "email": user.email, "name": getattr(user, "full_name", "") or user.email,
+                     **{f: getattr(k, f) for f in AGENT_COLUMNS if hasattr(k, f)}, **time_kpis})
+    return rows

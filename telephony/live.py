@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.db.models import Count, Min, Q
 
 from accounts.models import User
-from reports.kpis import EMPTY, agent_handled, agent_state_seconds, call_kpis_grouped
+from reports.kpis import EMPTY, agent_handled, agent_state_seconds, agent_time_kpis, call_kpis_grouped
 from telephony import clock
 from telephony.agent_state import AgentState
 from telephony.models import AgentProfile, Call, CallLeg, CallStatus, LegRole, LegStatus, Offer, OfferStatus, Queue
@@ -83,11 +83,9 @@ def agent_today(user: User) -> dict:
     start = tenant_day_start()
     calls, aht = agent_handled(agent_id=user.pk, since=start)
     secs = agent_state_seconds(agent_ids=[user.pk], since=start, until=clock.now()).get(user.pk, {})
-    handle = secs.get(AgentState.ON_CALL, 0) + secs.get(AgentState.WRAP_UP, 0)
-    available = secs.get(AgentState.AVAILABLE, 0) + secs.get(AgentState.RESERVED, 0)
-    return {"calls": calls, "aht_s": aht,
-            "occupancy": round(handle / (handle + available), 4) if handle + available else None,
-            "logged_in_s": int(sum(v for k, v in secs.items() if k != AgentState.OFFLINE))}
+    time_kpis = agent_time_kpis(secs)
+    return {"calls": calls, "aht_s": aht, "occupancy": time_kpis["occupancy"],
+            "logged_in_s": time_kpis["logged_in_s"]}
 
 
 def desk_call(user: User) -> Call | None:

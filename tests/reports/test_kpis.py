@@ -160,7 +160,7 @@ def reports_routes():
     from config import urls_tenant
 
     for p in get_resolver(urls_tenant).url_patterns:
-        if str(p.pattern).startswith("api/v1/reports/kpis"):
+        if str(p.pattern).startswith(("api/v1/reports/kpis", "api/v1/reports/agents")):
             yield "/" + str(p.pattern)
 
 
@@ -170,6 +170,51 @@ def test_another_tenant_never_sees_these_calls(center):
     b = cast.b.api(cast.b.token("admin"))
     for route in reports_routes():
         resp = b.get(route, {"from": "2026-03-10", "to": "2026-03-10", "group_by": "queue"})
-        assert resp.status_code == 200 and resp.json()["total"]["offered"] == 0 and resp.json()["rows"] == []
+        assert resp.status_code == 200 and resp.json()["rows"] == [], route
+        assert resp.json().get("total", {"offered": 0})["offered"] == 0
     center.api("supervisor")
     assert cast.b.api(center.tokens["supervisor"]).get("/api/v1/reports/kpis").status_code == 401  # A's token on B
+
+
+def test_agent_report_takes_time_in_state_from_the_log(center):
+    from telephony.models import AgentProfile, AgentStateChange
+
+    _day(center)
+    nine = DAY.replace(hour=9)
+    with center.in_tenant():
+        profile, _ = AgentProfile.objects.get_or_create(user=center.users["agent1"])
+        steps = [(0, "offline", "available"), (10, "available", "on_call"), (20, "on_call", "wrap_up"),
+                 (25, "wrap_up", "available"), (40, "available", "not_ready"), (50, "not_ready", "offline")]
+        for minute, before, after in steps:
+            AgentStateChange.objects.create(agent=profile, at=nine + timedelta(minutes=minute), from_state=before,
+                                            to_state=after, source="agent")
+    rows = {r["email"]: r for r in center.api("supervisor").get(
+        "/api/v1/reports/agents", {"from": "2026-03-10", "to": "2026-03-10"}).json()["rows"]}
+    a1 = rows[center.users["agent1"].email]
+    # available 10 + 15 min, on call 10, wrap-up 5, not ready 10: logged in 50 min.
+    assert (a1["logged_in_s"], a1["not_ready_s"]) == (3000, 600)
+    assert (a1["occupancy"], a1["utilisation"], a1["talk_pct"]) == (0.375, 0.3, 0.2)  # 900/2400, 900/3000, 600/3000
+    assert (a1["answered"], a1["aht_s"], a1["hold_s"], a1["acw_s"]) == (2, 105.0, 15.0, 10.0)
+    assert rows[center.users["agent2"].email]["occupancy"] is None  # took calls, no state log in the period
+    text = center.api("supervisor").get("/api/v1/reports/agents", {"from": "2026-03-10", "to": "2026-03-10",
+                                                                   "export": "csv"}).content.decode()
+    line = next(r for r in csv.DictReader(io.StringIO(text)) if r["agent"] == center.users["agent1"].email)
+    assert (line["occupancy"], line["aht_s"]) == ("0.375", "105.0")
+
+
+def test_fcr_complaint_rate_repeat_calls_and_csat(center):
+    from crm.models import Case, SurveyResponse
+    from crm.services import case_open
+
+    _day(center)
+    with center.in_tenant():
+        cases = [case_open(type=t, subject=t) for t in ("inquiry", "complaint", "complaint", "repair")]
+        Case.objects.filter(pk__in=[c.pk for c in cases]).update(created_at=DAY.replace(hour=10))
+        Case.objects.filter(pk=cases[0].pk).update(resolved_on_first_contact=True)
+        SurveyResponse.objects.create(kind="post_call", satisfied=True, at=DAY.replace(hour=11))
+        SurveyResponse.objects.create(kind="post_call", satisfied=False, at=DAY.replace(hour=11))
+        SurveyResponse.objects.create(kind="post_call", satisfied=False, at=DAY - timedelta(days=1))  # not this day
+    service = _get(center).json()["service"]
+    # 4 handled calls, all from one number: every one but the first had a call in the 7 days before.
+    assert service == {"cases_opened": 4, "fcr": 0.25, "complaints": 2, "complaint_rate": 0.5,
+                       "repeat_calls_7d": 3, "repeat_rate_7d": 0.75, "survey_answers": 2, "csat": 0.5}
