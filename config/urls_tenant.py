@@ -147,6 +147,7 @@ urlpatterns = [
     path("kb/<int:pk>", care_views.article_page, name="kb-article"),
     path("reports/customer", care_views.care_report_page, name="care-report"),
     path("reports/intervals", report_views.interval_report_page, name="interval-report"),
+    path("reports/agents", report_views.agent_report_page, name="agent-report"),
     path("cases/<int:pk>/action", crm_views.case_action, name="case-action"),
     path("wallboard", tenant_views.wallboard, name="wallboard"),
     path("console/users", tenant_views.users_page, name="console-users"),

@@ -119,23 +119,11 @@ def article_page(request, pk: int | None = None):
 
 @leads
 def care_report_page(request):
-    from datetime import date, datetime, time, timedelta
-    from zoneinfo import ZoneInfo
+    from frontend.report_views import page_period
 
-    from django.db import connection
-
-    tz = ZoneInfo(connection.tenant.timezone or "UTC")
-    today = datetime.now(tz).date()
-    try:
-        start_d = date.fromisoformat(request.GET.get("from") or (today - timedelta(days=29)).isoformat())
-        end_d = date.fromisoformat(request.GET.get("to") or today.isoformat())
-    except ValueError:
-        start_d, end_d = today - timedelta(days=29), today
-        messages.error(request, "Dates are YYYY-MM-DD; showing the last 30 days.")
+    start_d, end_d, start, end = page_period(request, default_days=30)
     bucket = request.GET.get("bucket", "week")
     bucket = bucket if bucket in selectors.BUCKETS else "week"
-    start = datetime.combine(start_d, time.min, tz)
-    end = datetime.combine(end_d + timedelta(days=1), time.min, tz)
     complaints = selectors.complaint_distribution(start=start, end=end, bucket=bucket)
     top = max((c["count"] for c in complaints["categories"]), default=0)
     return render(request, "care/report.html", {

@@ -18,28 +18,35 @@ GROUP_LABELS = {"interval15": "15 minutes", "interval30": "30 minutes", "hour": 
                 "week": "week", "month": "month"}
 
 
-@role_required(Role.SUPERVISOR, Role.TENANT_ADMIN)
-def interval_report_page(request):
-    from telephony.models import Queue
-
+def page_period(request, *, default_days: int = 1):
+    """The page's `from`/`to` dates (tenant's timezone), as dates and as the half-open range
+    of datetimes; a bad value falls back to the default period with a message."""
     tz = ZoneInfo(connection.tenant.timezone or "UTC")
     today = datetime.now(tz).date()
+    first = today - timedelta(days=default_days - 1)
     try:
-        start_d = date.fromisoformat(request.GET.get("from") or today.isoformat())
-        end_d = date.fromisoformat(request.GET.get("to") or start_d.isoformat())
+        start_d = date.fromisoformat(request.GET.get("from") or first.isoformat())
+        end_d = date.fromisoformat(request.GET.get("to") or max(start_d, today).isoformat())
         if end_d < start_d or (end_d - start_d).days > 400:
             raise ValueError
     except ValueError:
         messages.error(request, "Give dates as YYYY-MM-DD, 'to' on or after 'from', at most 400 days; "
-                                "showing today.")
-        start_d = end_d = today
+                                "showing the default period.")
+        start_d, end_d = first, today
+    return start_d, end_d, datetime.combine(start_d, time.min, tz), datetime.combine(end_d + timedelta(days=1),
+                                                                                      time.min, tz)
+
+
+@role_required(Role.SUPERVISOR, Role.TENANT_ADMIN)
+def interval_report_page(request):
+    from telephony.models import Queue
+
+    start_d, end_d, start, end = page_period(request)
     group = request.GET.get("group", "interval15")
     group = group if group in kpis.TIME_GROUPS else "interval15"
     queue = request.GET.get("queue", "")
     queue_id = int(queue) if queue.isdigit() else None
-    report = selectors.kpi_report(start=datetime.combine(start_d, time.min, tz),
-                                  end=datetime.combine(end_d + timedelta(days=1), time.min, tz),
-                                  group_by=[group], queue_id=queue_id)
+    report = selectors.kpi_report(start=start, end=end, group_by=[group], queue_id=queue_id)
     chart = {"labels": [r["label"] for r in report["rows"]],
              "offered": [r["offered"] for r in report["rows"]],
              "answered": [r["answered"] for r in report["rows"]],
@@ -52,3 +59,12 @@ def interval_report_page(request):
         "queues": Queue.objects.order_by("name"), "queue_id": queue_id,
         "csv_url": f"/api/v1/reports/kpis?from={start_d}&to={end_d}&group_by={group}&export=csv"
                    + (f"&queue={queue_id}" if queue_id else "")})
+
+
+@role_required(Role.SUPERVISOR, Role.TENANT_ADMIN)
+def agent_report_page(request):
+    start_d, end_d, start, end = page_period(request, default_days=7)
+    return render(request, "reports/agents.html", {
+        "rows": selectors.agent_report(start=start, end=end), "from": start_d, "to": end_d,
+        "service": kpis.service_kpis(start=start, end=end),
+        "csv_url": f"/api/v1/reports/agents?from={start_d}&to={end_d}&export=csv"})

@@ -218,3 +218,25 @@ def test_fcr_complaint_rate_repeat_calls_and_csat(center):
     # 4 handled calls, all from one number: every one but the first had a call in the 7 days before.
     assert service == {"cases_opened": 4, "fcr": 0.25, "complaints": 2, "complaint_rate": 0.5,
                        "repeat_calls_7d": 3, "repeat_rate_7d": 0.75, "survey_answers": 2, "csat": 0.5}
+
+
+def test_report_pages_show_the_engines_figures(center):
+    from django.test import Client
+    from django_tenants.utils import tenant_context
+
+    _day(center)
+    page = Client(HTTP_HOST=f"{center.host}:8000")
+    with tenant_context(center.tenant):
+        page.force_login(center.users["supervisor"], backend="accounts.backends.EmailBackend")
+    html = page.get("/reports/intervals", {"from": "2026-03-10", "to": "2026-03-10", "group": "interval15"})
+    text = html.content.decode()
+    assert html.status_code == 200 and "2026-03-10 09:00" in text and "2026-03-10 09:15" in text
+    assert 'id="chart-data"' in text and "export=csv" in text
+    agents = page.get("/reports/agents", {"from": "2026-03-10", "to": "2026-03-10"}).content.decode()
+    assert center.users["agent1"].email in agents and "105.0" in agents  # agent1's AHT
+    bad = page.get("/reports/intervals", {"from": "tomorrow"})
+    assert bad.status_code == 200 and "YYYY-MM-DD" in bad.content.decode()
+    agent = Client(HTTP_HOST=f"{center.host}:8000")
+    with tenant_context(center.tenant):
+        agent.force_login(center.users["agent1"], backend="accounts.backends.EmailBackend")
+    assert agent.get("/reports/intervals").status_code == 403 and agent.get("/reports/agents").status_code == 403
