@@ -53,6 +53,7 @@ bench: migrate
 	$(ENV_UP) && $(BIN)/python bench/routing.py
 	$(ENV_UP) && $(BIN)/python bench/ws_fanout.py
 	$(ENV_UP) && $(BIN)/python bench/crm.py
+	$(ENV_UP) && $(BIN)/python bench/reports.py
 
 lint: install
 	$(BIN)/ruff check .

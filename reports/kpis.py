@@ -23,7 +23,7 @@ reached the queue, in the tenant's timezone):
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from django.db import connection
 
@@ -70,7 +70,7 @@ class CallKpis:
     acw_s: float | None
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return dict(self.__dict__)  # flat fields: a shallow copy (dataclasses.asdict deep-copies, 10× slower)
 
 
 _COLUMNS = """

@@ -52,10 +52,9 @@ def kpi_report(*, start, end, group_by: list[str], queue_id: int | None = None) 
     names = {dim: _names(dim, {key[i] for key, _ in rows}) for i, dim in enumerate(group_by)}
     out = []
     for key, k in rows:
-        out.append({"key": {dim: (_label(dim, key[i], names[dim]) if dim in kpis.TIME_GROUPS else key[i])
-                            for i, dim in enumerate(group_by)},
-                    "label": " · ".join(_label(dim, key[i], names[dim]) for i, dim in enumerate(group_by)),
-                    **k.as_dict()})
+        labels = [_label(dim, key[i], names[dim]) for i, dim in enumerate(group_by)]
+        out.append({"key": {dim: labels[i] if dim in kpis.TIME_GROUPS else key[i] for i, dim in enumerate(group_by)},
+                    "label": " · ".join(labels), **k.as_dict()})
     total = kpis.call_kpis(where=where, params=params, tz=tz)
     return {"from": start.isoformat(), "to": end.isoformat(), "timezone": tz, "group_by": group_by,
             "rows": out, "total": total.as_dict(),

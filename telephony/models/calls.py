@@ -102,6 +102,8 @@ class Call(models.Model):
             models.Index(fields=["agent", "answered_at"], name="call_agent_answered_idx"),
             models.Index(fields=["ani", "-answered_at"], name="call_ani_answered_idx"),
             models.Index(fields=["queue", "arrived_at"], name="call_queue_arrived_idx"),
+            # Reports read a period of calls by when they reached a queue (reports.kpis).
+            models.Index(fields=["queued_at"], name="call_queued_idx", condition=Q(queued_at__isnull=False)),
         ]
 
     def __str__(self) -> str:
