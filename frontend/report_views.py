@@ -68,3 +68,64 @@ def agent_report_page(request):
         "rows": selectors.agent_report(start=start, end=end), "from": start_d, "to": end_d,
         "service": kpis.service_kpis(start=start, end=end),
         "csv_url": f"/api/v1/reports/agents?from={start_d}&to={end_d}&export=csv"})
+
+
+@role_required(Role.SUPERVISOR, Role.TENANT_ADMIN)
+def calls_report_page(request):
+    """Call detail with filters; the abandoned list (outcome=abandoned) offers a callback."""
+    from django.core.paginator import Paginator
+
+    from accounts.models import User
+    from telephony.models import Outcome, Queue
+
+    start_d, end_d, start, end = page_period(request)
+    f = {k: request.GET.get(k, "") for k in ("queue", "agent", "outcome", "number")}
+    qs = selectors.call_detail(start=start, end=end, queue_id=int(f["queue"]) if f["queue"].isdigit() else None,
+                               agent_id=int(f["agent"]) if f["agent"].isdigit() else None,
+                               outcome=f["outcome"] if f["outcome"] in Outcome.values else "",
+                               number=f["number"].strip()[:20])
+    page = Paginator(qs, 100).get_page(request.GET.get("page"))
+    return render(request, "reports/calls.html", {
+        "page": page, "f": f, "from": start_d, "to": end_d, "queues": Queue.objects.order_by("name"),
+        "agents": User.objects.filter(agent_profile__isnull=False, is_bot=False).order_by("email"),
+        "outcomes": Outcome.choices, "query": request.GET.urlencode()})
+
+
+@role_required(Role.SUPERVISOR, Role.TENANT_ADMIN)
+def call_report_page(request, pk: int):
+    """One call: its facts, legs, every event and routing decision, its recordings and cases."""
+    from django.shortcuts import get_object_or_404
+
+    from crm.models import Case
+    from telephony.models import Call
+
+    call = get_object_or_404(Call.objects.select_related("queue", "agent", "number"), pk=pk)
+    return render(request, "reports/call.html", {
+        "call": call, "events": call.events.all(), "legs": call.legs.select_related("user"),
+        "decisions": call.decisions.select_related("agent", "queue")[:50],
+        "recordings": call.recordings.all(), "cases": Case.objects.filter(call=call)})
+
+
+@role_required(Role.SUPERVISOR, Role.TENANT_ADMIN)
+def call_back_page(request, pk: int):
+    """From the abandoned list: schedule a callback to the caller now, in the call's queue."""
+    from django.shortcuts import get_object_or_404, redirect
+
+    from config.errors import ServiceError
+    from telephony import clock
+    from telephony.models import Call
+    from telephony.services.callbacks import callback_request
+
+    if request.method != "POST":
+        return redirect("call-report", pk=pk)
+    call = get_object_or_404(Call.objects.select_related("queue"), pk=pk)
+    try:
+        if call.queue is None:
+            raise ServiceError("no_queue", "This call never reached a queue; there is nobody to call back from.")
+        callback_request(number=call.ani, queue=call.queue, origin="agent", due_at=clock.now(), actor=request.user,
+                         note=f"abandoned call {call.pk}")
+        messages.success(request, f"Callback to {call.ani} scheduled now in {call.queue.name}.")
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    back = request.POST.get("next", "")
+    return redirect(back if back.startswith("/reports/calls") else "calls-report")  # never off-site

@@ -44,6 +44,7 @@ OBJECT_GROUPS = {
     "number": "c.number_id",
     # An agent in several teams counts for the first: one row per call, totals add up.
     "team": "(SELECT min(ut.team_id) FROM accounts_user_teams ut WHERE ut.user_id = c.agent_id)",
+    "disposition": "nullif(c.disposition, '')",
 }
 GROUPS = {**TIME_GROUPS, **OBJECT_GROUPS}
 

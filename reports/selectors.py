@@ -36,6 +36,8 @@ def _names(dim: str, ids: set) -> dict:
 
 
 def _label(dim: str, value, names: dict) -> str:
+    if dim == "disposition":
+        return value or "(none)"
     if dim in kpis.TIME_GROUPS:
         return value.strftime("%Y-%m-%d %H:%M") if dim.startswith(("interval", "hour")) else value.date().isoformat()
     return names.get(value, "(none)") if value is not None else "(none)"
@@ -96,3 +98,23 @@ def agent_report(*, start, end) -> list[dict]:
         rows.append({"agent": pk, "email": user.email, "name": getattr(user, "full_name", "") or user.email,
                      **{f: getattr(k, f) for f in AGENT_COLUMNS if hasattr(k, f)}, **time_kpis})
     return rows
+
+
+def call_detail(*, start, end, queue_id: int | None = None, agent_id: int | None = None, outcome: str = "",
+                number: str = ""):
+    """Calls in [start, end) (by arrival) with the report filters, newest first."""
+    from django.db.models import Q
+
+    from telephony.models import Call
+
+    qs = (Call.objects.filter(arrived_at__gte=start, arrived_at__lt=end)
+          .select_related("queue", "agent", "number").order_by("-arrived_at", "-id"))
+    if queue_id:
+        qs = qs.filter(queue_id=queue_id)
+    if agent_id:
+        qs = qs.filter(agent_id=agent_id)
+    if outcome:
+        qs = qs.filter(outcome=outcome)
+    if number:
+        qs = qs.filter(Q(ani__contains=number) | Q(dnis__contains=number))
+    return qs

@@ -240,3 +240,39 @@ def test_report_pages_show_the_engines_figures(center):
     with tenant_context(center.tenant):
         agent.force_login(center.users["agent1"], backend="accounts.backends.EmailBackend")
     assert agent.get("/reports/intervals").status_code == 403 and agent.get("/reports/agents").status_code == 403
+
+
+def test_call_detail_filters_drill_down_and_calls_back_an_abandoned_caller(center):
+    from django.test import Client
+    from django_tenants.utils import tenant_context
+
+    from telephony.models import Callback
+
+    general, _ = _day(center)
+    page = Client(HTTP_HOST=f"{center.host}:8000")
+    with tenant_context(center.tenant):
+        page.force_login(center.users["supervisor"], backend="accounts.backends.EmailBackend")
+    day = {"from": "2026-03-10", "to": "2026-03-10"}
+    listing = page.get("/reports/calls", {**day, "outcome": "abandoned"}).content.decode()
+    rows = listing.split("<tbody>")[1]
+    assert rows.count("Caller hung up while waiting") == 3 and rows.count("Call back</button>") == 3
+    mine = page.get("/reports/calls", {**day, "agent": center.users["agent1"].pk}).content.decode()
+    assert mine.count(center.users["agent1"].email) >= 2 and center.users["agent2"].email not in mine.split(
+        "<tbody>")[1]
+    with center.in_tenant():
+        from telephony.models import Call
+
+        abandoned = Call.objects.filter(outcome="abandoned", wait_s=25).get()
+        answered = Call.objects.filter(wait_s=20).get()
+        from telephony.services.common import call_event
+
+        call_event(answered, "answered", agent="agent1")
+    detail = page.get(f"/reports/calls/{answered.pk}").content.decode()
+    assert "answered" in detail and "General" in detail and 'id="call-events"' in detail
+    resp = page.post(f"/reports/calls/{abandoned.pk}/call-back", {"next": "https://evil.example/"})
+    assert resp.status_code == 302 and resp["Location"] == "/reports/calls"
+    with center.in_tenant():
+        cb = Callback.objects.get()
+    assert (cb.number, cb.queue_id) == (abandoned.ani, general.pk) and cb.status in ("scheduled", "queued")
+    text = center.api("supervisor").get("/api/v1/reports/kpis", {**day, "group_by": "disposition"}).json()
+    assert [r["label"] for r in text["rows"]] == ["(none)"] and text["rows"][0]["offered"] == 7
