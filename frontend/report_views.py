@@ -15,7 +15,7 @@ from frontend.tenant_views import role_required
 from reports import kpis, selectors
 
 GROUP_LABELS = {"interval15": "15 minutes", "interval30": "30 minutes", "hour": "hour", "day": "day",
-                "week": "week", "month": "month"}
+                "week": "week", "month": "month", "queue": "queue", "team": "team", "disposition": "disposition"}
 
 
 def page_period(request, *, default_days: int = 1):
@@ -43,7 +43,7 @@ def interval_report_page(request):
 
     start_d, end_d, start, end = page_period(request)
     group = request.GET.get("group", "interval15")
-    group = group if group in kpis.TIME_GROUPS else "interval15"
+    group = group if group in GROUP_LABELS else "interval15"
     queue = request.GET.get("queue", "")
     queue_id = int(queue) if queue.isdigit() else None
     report = selectors.kpi_report(start=start, end=end, group_by=[group], queue_id=queue_id)

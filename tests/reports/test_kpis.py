@@ -232,6 +232,8 @@ def test_report_pages_show_the_engines_figures(center):
     text = html.content.decode()
     assert html.status_code == 200 and "2026-03-10 09:00" in text and "2026-03-10 09:15" in text
     assert 'id="chart-data"' in text and "export=csv" in text
+    by_queue = page.get("/reports/intervals", {"from": "2026-03-10", "to": "2026-03-10", "group": "queue"})
+    assert "<td>General</td>" in by_queue.content.decode() and "<td>Sales</td>" in by_queue.content.decode()
     agents = page.get("/reports/agents", {"from": "2026-03-10", "to": "2026-03-10"}).content.decode()
     assert center.users["agent1"].email in agents and "105.0" in agents  # agent1's AHT
     bad = page.get("/reports/intervals", {"from": "tomorrow"})
