@@ -95,6 +95,12 @@ def test_agents_and_periods_group_the_same_calls(center):
     assert (by_agent[a1]["answered"], by_agent[a1]["aht_s"]) == (2, round((150 + 60) / 2, 1))
     assert (by_agent[a2]["answered"], by_agent[a2]["aht_s"]) == (2, round((210 + 55) / 2, 1))
     assert by_agent["(none)"]["offered"] == 3  # the abandons had no agent
+    with center.in_tenant():
+        from accounts.models import Team
+
+        center.users["agent1"].teams.add(Team.objects.create(name="North"))
+    by_team = {r["label"]: r["answered"] for r in _get(center, group_by="team").json()["rows"]}
+    assert by_team == {"North": 2, "(none)": 2}  # agent2's two calls have no team
     days = _get(center, group_by="day").json()["rows"]
     months = _get(center, group_by="month").json()["rows"]
     hours = _get(center, group_by="interval30").json()["rows"]
