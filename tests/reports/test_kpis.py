@@ -284,3 +284,24 @@ def test_call_detail_filters_drill_down_and_calls_back_an_abandoned_caller(cente
     assert (cb.number, cb.queue_id) == (abandoned.ani, general.pk) and cb.status in ("scheduled", "queued")
     text = center.api("supervisor").get("/api/v1/reports/kpis", {**day, "group_by": "disposition"}).json()
     assert [r["label"] for r in text["rows"]] == ["(none)"] and text["rows"][0]["offered"] == 7
+
+
+def test_an_agent_shift_across_midnight_is_split_between_the_days(center):
+    from telephony.models import AgentProfile, AgentStateChange
+
+    with center.in_tenant():
+        profile, _ = AgentProfile.objects.get_or_create(user=center.users["agent3"])
+        for at, before, after in ((DAY.replace(hour=23), "offline", "available"),
+                                  (DAY.replace(hour=23, minute=30), "available", "on_call"),
+                                  (DAY + timedelta(hours=24, minutes=15), "on_call", "available"),
+                                  (DAY + timedelta(hours=25), "available", "offline")):
+            AgentStateChange.objects.create(agent=profile, at=at, from_state=before, to_state=after, source="agent")
+
+    def day(d):
+        rows = center.api("supervisor").get("/api/v1/reports/agents", {"from": d, "to": d}).json()["rows"]
+        return next(r for r in rows if r["email"] == center.users["agent3"].email)
+
+    first, second = day("2026-03-10"), day("2026-03-11")
+    # 23:00–24:00 on the 10th: 30 min available, 30 on call; 00:00–01:00 on the 11th: 15 on call, 45 available.
+    assert (first["logged_in_s"], first["occupancy"]) == (3600, 0.5)
+    assert (second["logged_in_s"], second["occupancy"]) == (3600, 0.25)
