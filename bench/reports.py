@@ -58,7 +58,8 @@ def fill(n: int) -> float:
     from accounts.models import User
     from telephony.models import AgentProfile, Call, Queue
 
-    if Call.objects.count() >= n:
+    have = Call.objects.count()
+    if have >= n:
         return 0.0
     t0 = time.perf_counter()
     queues = [Queue.objects.get_or_create(name=name, defaults={"sl_threshold_s": 20})[0].pk
@@ -86,8 +87,8 @@ def fill(n: int) -> float:
               CASE WHEN g %% 7 = 0 THEN 20 ELSE 0 END, CASE WHEN g %% 10 = 0 THEN NULL ELSE 15 + g %% 30 END,
               '', '', CASE WHEN g %% 23 = 0 THEN 1 ELSE 0 END, false, '', ''
             FROM (SELECT g, %(now)s - make_interval(secs => (g::float8 * %(span)s / %(n)s)) AS t
-                  FROM generate_series(1, %(n)s) g) s""",
-                    {"queues": queues, "agents": ids, "n_agents": len(ids), "now": now, "n": n,
+                  FROM generate_series(%(first)s, %(n)s) g) s""",
+                    {"queues": queues, "agents": ids, "n_agents": len(ids), "now": now, "n": n, "first": have + 1,
                      "span": DAYS * 86400.0})
         cur.execute("""
             INSERT INTO telephony_agentstatechange (agent_id, at, from_state, to_state, reason, source, actor_email)
@@ -99,7 +100,9 @@ def fill(n: int) -> float:
                                (interval '12 hours', 'available', 'not_ready'),
                                (interval '12 hours 30 minutes', 'not_ready', 'available'),
                                (interval '16 hours 30 minutes', 'available', 'offline')) st(off, f, t)
-            WHERE p.user_id = ANY(%(agents)s) AND d + st.off < %(now)s""", {"now": now, "agents": ids})
+            WHERE p.user_id = ANY(%(agents)s) AND d + st.off < %(now)s
+              AND NOT EXISTS (SELECT 1 FROM telephony_agentstatechange x WHERE x.agent_id = p.id)""",
+                    {"now": now, "agents": ids})
         cur.execute("ANALYZE telephony_call; ANALYZE telephony_agentstatechange")
     return time.perf_counter() - t0
 

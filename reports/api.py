@@ -28,7 +28,8 @@ class KpiReportView(APIView):
         OpenApiParameter("from", str, description="YYYY-MM-DD, tenant's timezone"),
         OpenApiParameter("to", str, description="YYYY-MM-DD, inclusive"),
         OpenApiParameter("group_by", str, description=f"up to two of: {', '.join(kpis.GROUPS)}"),
-        OpenApiParameter("queue", int), OpenApiParameter("export", str, enum=["csv"])],
+        OpenApiParameter("queue", int), OpenApiParameter("export", str, enum=["csv"]),
+        OpenApiParameter("service", bool, description="add FCR, complaint rate, repeat calls, CSAT")],
         responses={200: dict}, summary="Call KPIs (SPEC §9) for a period, grouped; ?export=csv for a file")
     def get(self, request):
         start, end = period_of(request)
@@ -36,7 +37,8 @@ class KpiReportView(APIView):
         queue = request.query_params.get("queue", "")
         if queue and not queue.isdigit():
             raise field_error("queue", "queue: a queue id.")
-        report = selectors.kpi_report(start=start, end=end, group_by=group_by, queue_id=int(queue) if queue else None)
+        report = selectors.kpi_report(start=start, end=end, group_by=group_by, queue_id=int(queue) if queue else None,
+                                      service=request.query_params.get("service") in ("1", "true"))
         if request.query_params.get("export") == "csv":
             resp = HttpResponse(selectors.kpi_report_csv(report), content_type="text/csv; charset=utf-8")
             resp["Content-Disposition"] = 'attachment; filename="kpis.csv"'

@@ -17,7 +17,8 @@ reached the queue, in the tenant's timezone):
   talk-time %      on-call time / logged-in time                     } on call + wrap-up)
   FCR              cases resolved on first contact / cases opened
   complaint rate   complaint cases opened / handled calls
-  repeat calls     handled calls whose caller called in the 7 days before / handled calls
+  repeat calls     handled calls whose caller had a call answered in the 7 days before / handled
+                   calls (an index scan on (ani, answered_at) per call)
   CSAT             satisfied survey answers / answers
 """
 
@@ -122,25 +123,41 @@ def _kpis(row) -> CallKpis:
 EMPTY = _kpis((0, 0, 0, 0, 0, 0, 0, 0, 0, None, None, None, None, None))
 
 
+def call_kpis_table(*, group_by: list[str], where: str = "TRUE", params: dict | None = None,
+                    tz: str = "UTC") -> tuple[list[tuple[tuple, CallKpis]], CallKpis]:
+    """KPIs per combination of `group_by` dimensions (names in GROUPS) over the calls matching
+    `where` (SQL on aliases c = call, q = queue, with named params), and the total — in one
+    scan (GROUPING SETS). Groups without calls are absent; rows come sorted by their keys."""
+    keys = [GROUPS[g] for g in group_by]
+    values = {"short": SHORT_ABANDON_S, "tz": tz, **(params or {})}
+    with connection.cursor() as cur:
+        if not keys:
+            cur.execute(f"SELECT {_COLUMNS} {_FROM.format(where=where)}", values)
+            return [], _kpis(cur.fetchone())
+        select = ", ".join(f"{k} AS g{i}" for i, k in enumerate(keys))
+        grouped = ", ".join(keys)
+        cur.execute(f"SELECT {select}, GROUPING({grouped}) AS total_row, {_COLUMNS} {_FROM.format(where=where)}"
+                    f" GROUP BY GROUPING SETS (({grouped}), ()) ORDER BY total_row, "
+                    + ", ".join(f"g{i}" for i in range(len(keys))), values)
+        n = len(keys)
+        rows, total = [], EMPTY
+        for row in cur.fetchall():
+            if row[n]:
+                total = _kpis(row[n + 1:])
+            else:
+                rows.append((tuple(row[:n]), _kpis(row[n + 1:])))
+        return rows, total
+
+
 def call_kpis_grouped(*, group_by: list[str], where: str = "TRUE", params: dict | None = None,
                       tz: str = "UTC") -> list[tuple[tuple, CallKpis]]:
-    """KPIs per combination of `group_by` dimensions (names in GROUPS) over the calls matching
-    `where` (SQL on aliases c = call, q = queue, with named params). Groups without calls
-    are absent; rows come sorted by their keys."""
-    keys = [GROUPS[g] for g in group_by]
-    select = ", ".join(f"{k} AS g{i}" for i, k in enumerate(keys))
-    sql = (f"SELECT {select + ',' if keys else ''} {_COLUMNS} {_FROM.format(where=where)}"
-           + (f" GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))} ORDER BY "
-              f"{', '.join(str(i + 1) for i in range(len(keys)))}" if keys else ""))
-    with connection.cursor() as cur:
-        cur.execute(sql, {"short": SHORT_ABANDON_S, "tz": tz, **(params or {})})
-        n = len(keys)
-        return [(tuple(row[:n]), _kpis(row[n:])) for row in cur.fetchall()]
+    """The grouped rows of `call_kpis_table` (without the total)."""
+    return call_kpis_table(group_by=group_by, where=where, params=params, tz=tz)[0]
 
 
 def call_kpis(*, where: str = "TRUE", params: dict | None = None, tz: str = "UTC") -> CallKpis:
     """KPIs over all the inbound calls matching `where` (SQL on aliases c and q, named params)."""
-    return call_kpis_grouped(group_by=[], where=where, params=params, tz=tz)[0][1]
+    return call_kpis_table(group_by=[], where=where, params=params, tz=tz)[1]
 
 
 _STATE_SECONDS_SQL = """
@@ -211,8 +228,8 @@ _SERVICE_SQL = """
          AND type = 'complaint') AS complaints,
       count(*) AS handled,
       count(*) FILTER (WHERE EXISTS (
-         SELECT 1 FROM telephony_call p WHERE p.ani = c.ani AND p.direction = 'inbound' AND p.id <> c.id
-           AND p.arrived_at < c.arrived_at AND p.arrived_at >= c.arrived_at - interval '7 days')) AS repeats
+         SELECT 1 FROM telephony_call p WHERE p.ani = c.ani AND p.id <> c.id
+           AND p.answered_at < c.answered_at AND p.answered_at >= c.answered_at - interval '7 days')) AS repeats
     FROM telephony_call c
     WHERE c.direction = 'inbound' AND c.queued_at >= %(start)s AND c.queued_at < %(end)s
       AND c.answered_at IS NOT NULL AND c.ended_at IS NOT NULL AND c.ani NOT IN ('', 'erased')

@@ -43,24 +43,24 @@ def _label(dim: str, value, names: dict) -> str:
     return names.get(value, "(none)") if value is not None else "(none)"
 
 
-def kpi_report(*, start, end, group_by: list[str], queue_id: int | None = None) -> dict:
-    """KPIs for calls that reached a queue in [start, end), grouped by up to two dimensions."""
+def kpi_report(*, start, end, group_by: list[str], queue_id: int | None = None, service: bool = False) -> dict:
+    """KPIs for calls that reached a queue in [start, end), grouped by up to two dimensions;
+    `service` adds the period's FCR, complaint rate, repeat calls and CSAT (tenant-wide)."""
     where, params = "c.queued_at >= %(start)s AND c.queued_at < %(end)s", {"start": start, "end": end}
     if queue_id is not None:
         where += " AND c.queue_id = %(queue)s"
         params["queue"] = queue_id
     tz = tenant_tz()
-    rows = kpis.call_kpis_grouped(group_by=group_by, where=where, params=params, tz=tz)
+    rows, total = kpis.call_kpis_table(group_by=group_by, where=where, params=params, tz=tz)
     names = {dim: _names(dim, {key[i] for key, _ in rows}) for i, dim in enumerate(group_by)}
     out = []
     for key, k in rows:
         labels = [_label(dim, key[i], names[dim]) for i, dim in enumerate(group_by)]
         out.append({"key": {dim: labels[i] if dim in kpis.TIME_GROUPS else key[i] for i, dim in enumerate(group_by)},
                     "label": " · ".join(labels), **k.as_dict()})
-    total = kpis.call_kpis(where=where, params=params, tz=tz)
     return {"from": start.isoformat(), "to": end.isoformat(), "timezone": tz, "group_by": group_by,
             "rows": out, "total": total.as_dict(),
-            "service": kpis.service_kpis(start=start, end=end) if queue_id is None else None}
+            "service": kpis.service_kpis(start=start, end=end) if service and queue_id is None else None}
 
 
 def kpi_report_csv(report: dict) -> str:

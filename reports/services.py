@@ -31,7 +31,7 @@ def summary_text(*, day, tz: str) -> tuple[str, str]:
     zone = ZoneInfo(tz)
     start = datetime.combine(day, time.min, zone)
     end = datetime.combine(day + timedelta(days=1), time.min, zone)
-    report = kpi_report(start=start, end=end, group_by=["queue"])
+    report = kpi_report(start=start, end=end, group_by=["queue"], service=True)
     total, service = report["total"], report["service"]
     name = getattr(connection.tenant, "name", "")
     lines = [f"{name}: calls on {day:%A %d %B %Y} ({tz})", "",
