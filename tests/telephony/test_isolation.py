@@ -79,7 +79,7 @@ def console_routes():
 
     for p in get_resolver(urls_tenant).url_patterns:
         route = str(p.pattern)
-        if route.startswith(("console/", "desk", "wallboard", "contacts", "cases")):
+        if route.startswith(("console/", "desk", "wallboard", "contacts", "cases", "follow-ups", "kb", "reports")):
             yield "/" + route
 
 
