@@ -249,8 +249,8 @@ def service_kpis(*, start, end) -> dict:
 
 
 def csat(*, start, end, by: str = "") -> list[dict]:
-    """CRM-5 CSAT = satisfied answers / answers, in [start, end), overall or per agent, queue or
-    period (day/week/month in the tenant's timezone)."""
+    """CRM-5 CSAT = satisfied answers / answers, in [start, end), overall or per agent (email or
+    agent_id), queue or period (day/week/month in the tenant's timezone)."""
     from zoneinfo import ZoneInfo
 
     from django.db.models import Count, Q
@@ -259,7 +259,7 @@ def csat(*, start, end, by: str = "") -> list[dict]:
     from crm.models import SurveyResponse
 
     qs = SurveyResponse.objects.filter(at__gte=start, at__lt=end)
-    keys = {"agent": ["agent__email"], "queue": ["queue__name"], "": []}
+    keys = {"agent": ["agent__email"], "agent_id": ["agent_id"], "queue": ["queue__name"], "": []}
     if by in ("day", "week", "month"):
         tz = ZoneInfo(getattr(connection.tenant, "timezone", "") or "UTC")
         qs, fields = qs.annotate(period=Trunc("at", by, tzinfo=tz)), ["period"]

@@ -194,6 +194,10 @@ def test_agent_report_takes_time_in_state_from_the_log(center):
         for minute, before, after in steps:
             AgentStateChange.objects.create(agent=profile, at=nine + timedelta(minutes=minute), from_state=before,
                                             to_state=after, source="agent")
+        from crm.models import SurveyResponse
+
+        for satisfied in (True, True, False):
+            SurveyResponse.objects.create(kind="post_call", satisfied=satisfied, at=nine, agent=center.users["agent1"])
     rows = {r["email"]: r for r in center.api("supervisor").get(
         "/api/v1/reports/agents", {"from": "2026-03-10", "to": "2026-03-10"}).json()["rows"]}
     a1 = rows[center.users["agent1"].email]
@@ -201,7 +205,9 @@ def test_agent_report_takes_time_in_state_from_the_log(center):
     assert (a1["logged_in_s"], a1["not_ready_s"]) == (3000, 600)
     assert (a1["occupancy"], a1["utilisation"], a1["talk_pct"]) == (0.375, 0.3, 0.2)  # 900/2400, 900/3000, 600/3000
     assert (a1["answered"], a1["aht_s"], a1["hold_s"], a1["acw_s"]) == (2, 105.0, 15.0, 10.0)
+    assert (a1["survey_answers"], a1["csat"]) == (3, 0.6667)  # 2 of 3 callers satisfied
     assert rows[center.users["agent2"].email]["occupancy"] is None  # took calls, no state log in the period
+    assert rows[center.users["agent2"].email]["csat"] is None  # no survey answers
     text = center.api("supervisor").get("/api/v1/reports/agents", {"from": "2026-03-10", "to": "2026-03-10",
                                                                    "export": "csv"}).content.decode()
     line = next(r for r in csv.DictReader(io.StringIO(text)) if r["agent"] == center.users["agent1"].email)
