@@ -14,6 +14,7 @@ from reports import api as reports_api
 from telephony import api as telephony_api
 from telephony import api_live, webhooks
 from tenants import api as tenants_api
+from wfm import api as wfm_api
 
 api = [
     path("api/v1/auth/token", accounts_api.TokenView.as_view(), name="api-token"),
@@ -96,6 +97,8 @@ api = [
     path("api/v1/complaint-categories", crm_care.ComplaintCategoriesView.as_view(), name="api-complaint-categories"),
     path("api/v1/reports/kpis", reports_api.KpiReportView.as_view(), name="api-report-kpis"),
     path("api/v1/reports/agents", reports_api.AgentReportView.as_view(), name="api-report-agents"),
+    path("api/v1/wfm/erlang", wfm_api.ErlangView.as_view(), name="api-wfm-erlang"),
+    path("api/v1/wfm/sizing", wfm_api.SizingView.as_view(), name="api-wfm-sizing"),
     path("api/v1/reports/complaints", crm_care.ComplaintReportView.as_view(), name="api-report-complaints"),
     path("api/v1/reports/csat", crm_care.CsatReportView.as_view(), name="api-report-csat"),
     path("api/v1/follow-up-rules", crm_care.FollowUpRulesView.as_view(), name="api-follow-up-rules"),
