@@ -1,17 +1,28 @@
-"""WFM API: the staffing calculators (Erlang C / A, trunk and seat sizing)."""
+"""WFM API: the staffing calculators (Erlang C / A, trunk and seat sizing), history and its
+adjustments, forecasts with their requirements."""
 
 from __future__ import annotations
 
 import math
+from datetime import date, timedelta
 
-from drf_spectacular.utils import extend_schema
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Role
 from accounts.permissions import HasRole, OnTenantDomain
-from wfm import erlang, sizing
+from config.drf import period_of, validated
+from config.errors import field_error
+from telephony.models import Queue
+from wfm import erlang, selectors, services, sizing
+from wfm.history import queue_history
+from wfm.models import Forecast, HistoryAdjustment
+
+PERIOD = [OpenApiParameter("from", str, description="YYYY-MM-DD (tenant's timezone)"),
+          OpenApiParameter("to", str, description="YYYY-MM-DD, inclusive")]
 
 IsPlanner = HasRole.of(Role.WFM_PLANNER, Role.SUPERVISOR, Role.TENANT_ADMIN)
 
@@ -110,3 +121,114 @@ class SizingView(APIView):
                    summary="Trunk and seat sizing: the load-factor method and Erlang B trunks")
     def get(self, request):
         return Response(sizing.size(sizing.SizingInput(**_query(SizingQuery, request))))
+
+
+# --- history, adjustments and forecasts ------------------------------------------------------
+
+class HistoryAdjustmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = HistoryAdjustment
+        fields = ["id", "queue", "first_day", "last_day", "action", "factor", "reason", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+
+class HistoryAdjustmentsView(APIView):
+    permission_classes = [OnTenantDomain, IsPlanner]
+
+    @extend_schema(responses={200: HistoryAdjustmentSerializer(many=True)},
+                   summary="History exclusions and scaling (WFM-1)")
+    def get(self, request):
+        return Response(HistoryAdjustmentSerializer(HistoryAdjustment.objects.all(), many=True).data)
+
+    @extend_schema(request=HistoryAdjustmentSerializer, responses={201: HistoryAdjustmentSerializer},
+                   summary="Exclude a stretch of history, or scale it (× 1.15 after 15 % growth)")
+    def post(self, request):
+        d = validated(HistoryAdjustmentSerializer, request)
+        adj = services.history_adjust(**d, by=request.user)
+        return Response(HistoryAdjustmentSerializer(adj).data, status=201)
+
+
+class HistoryAdjustmentView(APIView):
+    permission_classes = [OnTenantDomain, IsPlanner]
+
+    @extend_schema(responses={204: None}, summary="Remove a history adjustment")
+    def delete(self, request, pk: int):
+        get_object_or_404(HistoryAdjustment, pk=pk).delete()
+        return Response(status=204)
+
+
+class HistoryQuery(serializers.Serializer):
+    queue = serializers.IntegerField()
+    interval_min = serializers.ChoiceField(choices=[15, 30], default=15)
+
+
+class HistoryView(APIView):
+    permission_classes = [OnTenantDomain, IsPlanner]
+
+    @extend_schema(parameters=[HistoryQuery, *PERIOD], responses={200: dict},
+                   summary="Calls and AHT per day and interval for a queue (after adjustments)")
+    def get(self, request):
+        q = _query(HistoryQuery, request)
+        queue = get_object_or_404(Queue, pk=q["queue"])
+        start, end = period_of(request, default_days=28, max_days=731)
+        hist = queue_history(queue_id=queue.pk, first_day=start.date(), last_day=(end.date() - timedelta(days=1)),
+                             interval_min=q["interval_min"])
+        return Response({"queue": queue.pk, "interval_min": hist.interval_min, "days": [
+            {"day": d.isoformat(), "excluded": bool(hist.excluded[i]), "holiday": d in hist.holidays,
+             "calls": round(float(hist.calls[i].sum()), 2), "intervals": [round(float(x), 2) for x in hist.calls[i]],
+             "aht_s": (round(float(hist.handle_s[i].sum() / hist.handled[i].sum()), 1)
+                       if hist.handled[i].sum() else None)}
+            for i, d in enumerate(hist.days)]})
+
+
+class ForecastCreateSerializer(serializers.Serializer):
+    queue = serializers.IntegerField()
+    name = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
+    method = serializers.ChoiceField(choices=Forecast.Method.choices)
+    first_day = serializers.DateField()
+    days = serializers.IntegerField(min_value=1, max_value=92)
+    interval_min = serializers.ChoiceField(choices=[15, 30], required=False)
+    params = serializers.DictField(required=False, default=dict)
+    overrides = serializers.DictField(required=False, default=dict)
+    target_sl = serializers.FloatField(min_value=0.01, max_value=0.999, required=False)
+    threshold_s = serializers.IntegerField(min_value=0, max_value=3600, required=False)
+    shrinkage = serializers.FloatField(min_value=0, max_value=0.94, default=0.3)
+    patience_s = serializers.FloatField(min_value=1, max_value=3600, required=False)
+
+
+class ForecastsView(APIView):
+    permission_classes = [OnTenantDomain, IsPlanner]
+
+    @extend_schema(responses={200: dict}, summary="Forecasts, newest first")
+    def get(self, request):
+        return Response([selectors.forecast_summary(f) for f in Forecast.objects.select_related("queue")[:200]])
+
+    @extend_schema(request=ForecastCreateSerializer, responses={201: dict},
+                   summary="Forecast a queue from its history and staff every interval (WFM-2/3/4)")
+    def post(self, request):
+        d = validated(ForecastCreateSerializer, request)
+        queue = Queue.objects.filter(pk=d.pop("queue")).first()
+        if queue is None:
+            raise field_error("queue", "no such queue.")
+        f = services.forecast_create(queue=queue, by=request.user, **d)
+        return Response({**selectors.forecast_summary(f), "days_detail": selectors.forecast_days(f)}, status=201)
+
+
+class ForecastView(APIView):
+    permission_classes = [OnTenantDomain, IsPlanner]
+
+    @extend_schema(parameters=[OpenApiParameter("day", str, description="YYYY-MM-DD: one day only")],
+                   responses={200: dict}, summary="A forecast with its intervals and requirements")
+    def get(self, request, pk: int):
+        f = get_object_or_404(Forecast.objects.select_related("queue"), pk=pk)
+        day = request.query_params.get("day")
+        try:
+            day = date.fromisoformat(day) if day else None
+        except ValueError:
+            raise field_error("day", f"'{day}' is not a date; use YYYY-MM-DD.") from None
+        return Response({**selectors.forecast_summary(f), "days_detail": selectors.forecast_days(f, day)})
+
+    @extend_schema(responses={204: None}, summary="Delete a forecast")
+    def delete(self, request, pk: int):
+        get_object_or_404(Forecast, pk=pk).delete()
+        return Response(status=204)
