@@ -27,12 +27,14 @@ def period_of(request, *, default_days: int = 30, max_days: int = 400):
     tz = ZoneInfo(getattr(connection.tenant, "timezone", "") or "UTC")
     today = datetime.now(tz).date()
     days = {}
-    for name, fallback in (("from", today - timedelta(days=default_days - 1)), ("to", today)):
+    for name, fallback in (("from", today - timedelta(days=default_days - 1)), ("to", None)):
         raw = request.query_params.get(name, "")
         try:
             days[name] = date.fromisoformat(raw) if raw else fallback
         except ValueError:
             raise field_error(name, f"'{raw}' is not a date; use YYYY-MM-DD.") from None
+    if days["to"] is None:  # 'from' alone: the default span from there (or up to today)
+        days["to"] = max(days["from"], min(today, days["from"] + timedelta(days=default_days - 1)))
     if days["to"] < days["from"]:
         raise field_error("to", "'to' is before 'from'.")
     if (days["to"] - days["from"]).days >= max_days:

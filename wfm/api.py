@@ -9,17 +9,19 @@ from datetime import date, timedelta
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Role
+from accounts.models import Role, User
 from accounts.permissions import HasRole, OnTenantDomain
 from config.drf import period_of, validated
-from config.errors import field_error
+from config.errors import ServiceError, field_error
 from telephony.models import Queue
 from wfm import erlang, selectors, services, sizing
 from wfm.history import queue_history
-from wfm.models import Forecast, HistoryAdjustment
+from wfm.models import AgentWorkRule, Forecast, HistoryAdjustment, Schedule, ShiftTemplate
+from wfm.services import schedules
 
 PERIOD = [OpenApiParameter("from", str, description="YYYY-MM-DD (tenant's timezone)"),
           OpenApiParameter("to", str, description="YYYY-MM-DD, inclusive")]
@@ -232,3 +234,186 @@ class ForecastView(APIView):
     def delete(self, request, pk: int):
         get_object_or_404(Forecast, pk=pk).delete()
         return Response(status=204)
+
+
+# --- shift templates, work rules, schedules --------------------------------------------------
+
+class ShiftTemplateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ShiftTemplate
+        fields = ["id", "name", "starts", "length_min", "breaks", "night", "weekdays", "active"]
+        read_only_fields = ["id"]
+        extra_kwargs = {"name": {"validators": []}}
+
+
+class ShiftTemplatesView(APIView):
+    permission_classes = [OnTenantDomain, IsPlanner]
+
+    @extend_schema(responses={200: ShiftTemplateSerializer(many=True)}, summary="Shift templates")
+    def get(self, request):
+        return Response(ShiftTemplateSerializer(ShiftTemplate.objects.all(), many=True).data)
+
+    @extend_schema(request=ShiftTemplateSerializer, responses={201: ShiftTemplateSerializer},
+                   summary="Add a shift template (staggered starts, breaks relative to the start)")
+    def post(self, request):
+        d = validated(ShiftTemplateSerializer, request)
+        active = d.pop("active", True)
+        tpl = schedules.template_save(by=request.user, **d)
+        if not active:
+            ShiftTemplate.objects.filter(pk=tpl.pk).update(active=False)
+            tpl.refresh_from_db()
+        return Response(ShiftTemplateSerializer(tpl).data, status=201)
+
+
+class ShiftTemplateView(APIView):
+    permission_classes = [OnTenantDomain, IsPlanner]
+
+    @extend_schema(request=ShiftTemplateSerializer, responses={200: ShiftTemplateSerializer},
+                   summary="Change a shift template")
+    def put(self, request, pk: int):
+        get_object_or_404(ShiftTemplate, pk=pk)
+        d = validated(ShiftTemplateSerializer, request)
+        active = d.pop("active", True)
+        tpl = schedules.template_save(pk=pk, by=request.user, **d)
+        ShiftTemplate.objects.filter(pk=tpl.pk).update(active=active)
+        tpl.refresh_from_db()
+        return Response(ShiftTemplateSerializer(tpl).data)
+
+    @extend_schema(responses={204: None}, summary="Retire a shift template (kept on past shifts)")
+    def delete(self, request, pk: int):
+        ShiftTemplate.objects.filter(pk=get_object_or_404(ShiftTemplate, pk=pk).pk).update(active=False)
+        return Response(status=204)
+
+
+class WorkRuleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AgentWorkRule
+        fields = ["min_week_hours", "max_week_hours", "max_month_hours", "max_consecutive_days", "rest_hours",
+                  "rest_after_night_hours", "avoid_weekdays", "templates", "preferred_templates",
+                  "fairness_group", "meal_group"]
+
+    def validate_avoid_weekdays(self, value):
+        if not isinstance(value, list) or not all(isinstance(d, int) and 0 <= d <= 6 for d in value):
+            raise serializers.ValidationError("days 0 (Monday) to 6 (Sunday).")
+        return value
+
+    def validate(self, data):
+        if data.get("min_week_hours", 0) > data.get("max_week_hours", 40):
+            raise serializers.ValidationError({"min_week_hours": "more than the weekly maximum."})
+        return data
+
+
+class WorkRuleView(APIView):
+    permission_classes = [OnTenantDomain, IsPlanner]
+
+    @extend_schema(responses={200: WorkRuleSerializer}, summary="An agent's contract and wishes for scheduling")
+    def get(self, request, pk: int):
+        user = get_object_or_404(User, pk=pk)
+        rule = AgentWorkRule.objects.filter(user=user).first() or AgentWorkRule(user=user)
+        return Response(WorkRuleSerializer(rule).data if rule.pk else {
+            k: v for k, v in WorkRuleSerializer(rule).data.items() if k not in ("templates", "preferred_templates")})
+
+    @extend_schema(request=WorkRuleSerializer, responses={200: WorkRuleSerializer},
+                   summary="Set an agent's contract and wishes for scheduling")
+    def put(self, request, pk: int):
+        user = get_object_or_404(User, pk=pk)
+        rule = AgentWorkRule.objects.filter(user=user).first()
+        s = WorkRuleSerializer(rule, data=request.data)
+        s.is_valid(raise_exception=True)
+        rule = s.save(user=user)
+        return Response(WorkRuleSerializer(rule).data)
+
+
+class ScheduleCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
+    forecasts = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=20)
+    team = serializers.IntegerField(required=False, allow_null=True)
+    seats = serializers.IntegerField(min_value=1, max_value=100_000, required=False, allow_null=True)
+    meal_group_limit = serializers.IntegerField(min_value=1, max_value=10_000, required=False, allow_null=True)
+    shrinkage = serializers.FloatField(min_value=0, max_value=0.89, default=0.0)
+    virtual_agents = serializers.ListField(child=serializers.DictField(), required=False, default=list)
+    time_limit_s = serializers.IntegerField(min_value=1, max_value=300, default=30)
+
+
+class SchedulesView(APIView):
+    permission_classes = [OnTenantDomain, IsPlanner]
+
+    @extend_schema(responses={200: dict}, summary="Schedules, newest first")
+    def get(self, request):
+        return Response([selectors.schedule_summary(s) for s in Schedule.objects.prefetch_related("forecasts")[:100]])
+
+    @extend_schema(request=ScheduleCreateSerializer, responses={202: dict},
+                   summary="Build a schedule for forecasts' days with the CP-SAT solver (a worker runs it)")
+    def post(self, request):
+        from accounts.models import Team
+
+        d = validated(ScheduleCreateSerializer, request)
+        forecasts = list(Forecast.objects.filter(pk__in=d.pop("forecasts")))
+        if not forecasts:
+            raise field_error("forecasts", "no such forecast.")
+        team_id = d.pop("team", None)
+        team = Team.objects.filter(pk=team_id).first() if team_id else None
+        if team_id and team is None:
+            raise field_error("team", "no such team.")
+        s = schedules.schedule_create(forecasts=forecasts, team=team, by=request.user, **d)
+        return Response(selectors.schedule_summary(s), status=202)
+
+
+class ScheduleView(APIView):
+    permission_classes = [OnTenantDomain, IsPlanner]
+
+    @extend_schema(parameters=[OpenApiParameter("day", str)], responses={200: dict},
+                   summary="A schedule: figures, shifts, coverage vs requirement per interval")
+    def get(self, request, pk: int):
+        s = get_object_or_404(Schedule, pk=pk)
+        day = request.query_params.get("day")
+        try:
+            day = date.fromisoformat(day) if day else None
+        except ValueError:
+            raise field_error("day", f"'{day}' is not a date; use YYYY-MM-DD.") from None
+        return Response(selectors.schedule_detail(s, day))
+
+    @extend_schema(responses={204: None}, summary="Delete a draft or failed schedule")
+    def delete(self, request, pk: int):
+        s = get_object_or_404(Schedule, pk=pk)
+        if s.status == Schedule.Status.PUBLISHED:
+            raise ServiceError("published", "A published schedule stays on record; publish another to replace it.",
+                               status_code=409)
+        s.delete()
+        return Response(status=204)
+
+
+class SchedulePublishView(APIView):
+    permission_classes = [OnTenantDomain, IsPlanner]
+
+    @extend_schema(request=None, responses={200: dict}, summary="Publish a draft schedule to its agents")
+    def post(self, request, pk: int):
+        s = schedules.schedule_publish(schedule=get_object_or_404(Schedule, pk=pk), by=request.user)
+        return Response(selectors.schedule_summary(s))
+
+
+class ScheduleCompareView(APIView):
+    permission_classes = [OnTenantDomain, IsPlanner]
+
+    @extend_schema(parameters=[OpenApiParameter("a", int), OpenApiParameter("b", int)], responses={200: dict},
+                   summary="Two schedules side by side (what-if)")
+    def get(self, request):
+        ids = [request.query_params.get(k, "") for k in ("a", "b")]
+        if not all(i.isdigit() for i in ids):
+            raise field_error("a", "give two schedule ids as a and b.")
+        return Response(selectors.schedule_compare(get_object_or_404(Schedule, pk=ids[0]),
+                                                   get_object_or_404(Schedule, pk=ids[1])))
+
+
+class MyShiftsView(APIView):
+    permission_classes = [OnTenantDomain, IsAuthenticated]
+
+    @extend_schema(parameters=PERIOD, responses={200: dict},
+                   summary="My published shifts (default: from today, two weeks)")
+    def get(self, request):
+        start, end = period_of(request, default_days=1, max_days=93)
+        if "to" not in request.query_params:
+            end = start + timedelta(days=14)
+        rows = schedules.published_shifts(agent_ids=[request.user.pk], first=start.date(),
+                                          last=(end - timedelta(days=1)).date())
+        return Response({"shifts": [selectors.shift_row(sh) for sh in rows]})

@@ -28,11 +28,7 @@ def traffic(calls, aht_s, interval_s) -> np.ndarray:
 def erlang_b(agents, load) -> np.ndarray:
     """Blocking probability of `agents` servers (or trunks) offered `load` Erlangs, element-wise."""
     n, a = np.broadcast_arrays(np.asarray(agents, dtype=int), np.asarray(load, dtype=float))
-    b = np.ones(n.shape)
-    for k in range(1, int(n.max(initial=0)) + 1):
-        step = a * b / (k + a * b)
-        b = np.where(k <= n, step, b)
-    return b
+    return _erlang_b_at(n.ravel(), a.ravel()).reshape(n.shape)
 
 
 def erlang_c(agents, load) -> np.ndarray:
@@ -86,10 +82,28 @@ class Staffing:
         return out
 
 
+def _erlang_b_at(n: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """Erlang B at each interval's own n by the recursion, in one pass: intervals sorted by n,
+    so at step k only the suffix whose n is still ≥ k is updated (a view, no masks)."""
+    order = np.argsort(n, kind="stable")
+    ns, as_ = n[order], a[order]
+    b = np.ones(n.size)
+    start = 0
+    for k in range(1, int(ns[-1]) + 1 if ns.size else 1):
+        if ns[start] < k:
+            start = int(np.searchsorted(ns, k))
+        ab = as_[start:] * b[start:]
+        b[start:] = ab / (k + ab)
+    out = np.empty(n.size)
+    out[order] = b
+    return out
+
+
 def agents_for_sl(calls, aht_s, interval_s, target_sl, threshold_s, max_occupancy=1.0) -> Staffing:
     """Fewest agents per interval (Erlang C) reaching `target_sl` within `threshold_s` and not
-    above `max_occupancy`. One pass over n = 1, 2, … carries Erlang B for every interval at
-    once, so a day of 96 intervals × 50 queues costs a few thousand vector steps."""
+    above `max_occupancy`. Every interval starts at the first n above its load (Erlang B there
+    in one vector expression) and steps up together with the others, so a day of 96 intervals
+    × 50 queues costs a few dozen vector steps."""
     calls, aht_s, interval_s, target_sl, threshold_s, max_occupancy = (
         np.asarray(x, dtype=float) for x in
         np.broadcast_arrays(calls, aht_s, interval_s, target_sl, threshold_s, max_occupancy))
@@ -97,23 +111,25 @@ def agents_for_sl(calls, aht_s, interval_s, target_sl, threshold_s, max_occupanc
         raise ValueError("calls must be ≥ 0, AHT and interval > 0, threshold ≥ 0")
     if np.any((target_sl <= 0) | (target_sl >= 1)) or np.any((max_occupancy <= 0) | (max_occupancy > 1)):
         raise ValueError("target service level must be in (0, 1) and maximum occupancy in (0, 1]")
-    a = traffic(calls, aht_s, interval_s)
-    agents = np.zeros(a.shape, dtype=int)
-    p_wait = np.zeros(a.shape)
-    todo = a > 0
-    b = np.ones(a.shape)
-    n = 0
-    while todo.any():
-        n += 1
-        b = a * b / (n + a * b)
-        if n <= a[todo].min():
-            continue
-        with np.errstate(divide="ignore", invalid="ignore"):
-            c = np.where(n > a, n * b / (n - a * (1 - b)), 1.0)
-        sl = np.where(n > a, 1 - c * np.exp(-(n - a) * threshold_s / aht_s), 0.0)
-        ok = todo & (n > a) & (sl >= target_sl - EPS) & (a / n <= max_occupancy + EPS)
-        agents[ok], p_wait[ok] = n, c[ok]
-        todo &= ~ok
+    shape = calls.shape
+    a = traffic(calls, aht_s, interval_s).ravel()
+    agents = np.zeros(a.size, dtype=int)
+    p_wait = np.zeros(a.size)
+    idx = np.flatnonzero(a > 0)  # the intervals still searching
+    la, lt, laht = a[idx], threshold_s.ravel()[idx], aht_s.ravel()[idx]
+    ltarget, locc = target_sl.ravel()[idx] - EPS, max_occupancy.ravel()[idx] + EPS
+    n = np.floor(la) + 1
+    b = _erlang_b_at(n.astype(int), la)
+    while idx.size:
+        c = n * b / (n - la * (1 - b))
+        sl = 1 - c * np.exp(-(n - la) * lt / laht)
+        ok = (sl >= ltarget) & (la / n <= locc)
+        agents[idx[ok]], p_wait[idx[ok]] = n[ok], c[ok]
+        keep = ~ok
+        idx, la, lt, laht, ltarget, locc, n, b = (v[keep] for v in (idx, la, lt, laht, ltarget, locc, n, b))
+        n = n + 1
+        b = la * b / (n + la * b)
+    agents, p_wait, a = agents.reshape(shape), p_wait.reshape(shape), a.reshape(shape)
     sl, asa, occ = _c_metrics(agents.astype(float), a, p_wait, aht_s, threshold_s)
     return Staffing(agents=agents, load=a, service_level=sl, p_wait=p_wait, asa_s=asa, occupancy=occ)
 

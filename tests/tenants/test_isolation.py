@@ -164,5 +164,8 @@ def test_every_tenant_api_route_is_covered_by_this_suite(cast):
     from tests.reports.test_kpis import reports_routes
 
     covered |= set(reports_routes())  # probed by tests/reports/test_kpis.py
+    from tests.wfm.test_isolation import wfm_routes
+
+    covered |= set(wfm_routes())  # probed by tests/wfm/test_isolation.py
     routes = {"/" + str(p.pattern) for p in get_resolver(urls_tenant).url_patterns if str(p.pattern).startswith("api/")}
     assert routes - covered == set()

@@ -1,0 +1,33 @@
+from datetime import timedelta
+
+from celery import shared_task
+from django_tenants.utils import tenant_context
+
+from tenants.selectors import tenant_list_live
+
+
+@shared_task(name="wfm.schedule_build", acks_late=True, time_limit=900, soft_time_limit=840, ignore_result=True)
+def schedule_build_task(schedule_id: int) -> str:
+    """Solve a schedule in the tenant that asked (the schema travels with the task)."""
+    from wfm.services.schedules import schedule_build
+
+    return schedule_build(schedule_id).status
+
+
+@shared_task(name="wfm.schedules_resume", time_limit=900, soft_time_limit=840, ignore_result=True)
+def schedules_resume() -> int:
+    """Beat: a schedule still building well past its time limit lost its task (broker down,
+    worker killed): build it again. A build that was only slow loses the race harmlessly."""
+    from django.utils import timezone
+
+    from wfm.models import Schedule
+    from wfm.services.schedules import schedule_build
+
+    built = 0
+    for tenant in tenant_list_live():
+        with tenant_context(tenant):
+            for s in Schedule.objects.filter(status=Schedule.Status.BUILDING):
+                if s.created_at < timezone.now() - timedelta(seconds=s.time_limit_s * 2 + 300):
+                    schedule_build(s.pk)
+                    built += 1
+    return built
