@@ -171,4 +171,4 @@ def test_work_rules_feed_the_scheduler(center):
 
 def test_days_are_local_dates():
     # The schedule's days come from the forecasts' common span.
-    assert FIRST == date(2026, 6, 1) and FIRST.weekday() == 0
+    assert date(2026, 6, 1) == FIRST and FIRST.weekday() == 0
