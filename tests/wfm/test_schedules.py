@@ -4,7 +4,7 @@ part-timers compares side by side and cannot be published; bad input changes not
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -167,8 +167,3 @@ def test_work_rules_feed_the_scheduler(center):
     bad = center.api("admin").put(f"/api/v1/wfm/work-rules/{a1}", {"min_week_hours": 30, "max_week_hours": 20},
                                   content_type="application/json")
     assert bad.status_code == 400
-
-
-def test_days_are_local_dates():
-    # The schedule's days come from the forecasts' common span.
-    assert date(2026, 6, 1) == FIRST and FIRST.weekday() == 0
