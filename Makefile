@@ -54,6 +54,7 @@ bench: migrate
 	$(ENV_UP) && $(BIN)/python bench/ws_fanout.py
 	$(ENV_UP) && $(BIN)/python bench/crm.py
 	$(ENV_UP) && $(BIN)/python bench/reports.py
+	$(BIN)/python bench/wfm.py
 
 lint: install
 	$(BIN)/ruff check .

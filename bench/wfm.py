@@ -67,8 +67,8 @@ def week_problem(agents: int = 150, days: int = 7) -> Problem:
         calls = 400 * curve * day_factor[d % 7] * open_hours
         rows.append(erlang.agents_for_sl(calls, 240, 900, 0.8, 20).agents)
     required = np.array(rows)
-    full = Template("day", tuple(range(7 * 60, 12 * 60 + 1, 30)), 8 * 60 + 30,
-                    breaks=(Break("break", 120, 15), Break("lunch", 240, 30, 45), Break("break", 390, 15)))
+    full = Template("day", tuple(range(7 * 60, 12 * 60 + 1, 30)), 8 * 60,
+                    breaks=(Break("break", 120, 15), Break("lunch", 240, 30, 45), Break("break", 360, 15)))
     part = Template("part", tuple(range(9 * 60, 17 * 60 + 1, 60)), 4 * 60, breaks=(Break("break", 120, 15),))
     late = Template("late", (13 * 60, 13 * 60 + 30), 8 * 60, breaks=(Break("lunch", 240, 30, 30),))
     team = []

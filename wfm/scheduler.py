@@ -192,13 +192,14 @@ def _floor_slots(p: Problem, opts: list[_Option]) -> dict[int, list[tuple[int, i
 
 
 def lp_bound(p: Problem) -> float:
-    """Least under-staffing any schedule could reach: shift counts per agent class relaxed to
-    reals, limited by the class's size per day and its weekly hours (finer rules dropped)."""
+    """Least under-staffing any schedule could reach: shift counts per agent class and break
+    positions relaxed to reals, limited by each class's size per day, weekly hours and shifts
+    per week (finer per-agent rules and meal groups dropped). A true lower bound: every
+    schedule the solver may return is a point of this LP."""
     solver = pywraplp.Solver.CreateSolver("GLOP")
     opts, classes = _options(p), _classes(p)
     queues = sorted(p.required)
-    n_days, slots = len(p.days), p.slots
-    covers = _floor_slots(p, opts)
+    n_days, slots, im = len(p.days), p.slots, p.interval_min
     n = {(d, o, c): solver.NumVar(0, len(members), "") for d in range(n_days) for o, opt in enumerate(opts)
          if p.days[d].weekday() in opt.template.weekdays for c, members in classes.items()}
     cover = {(q, d, s): solver.NumVar(0, float(p.required[q][d, s]), "") for q in queues for d in range(n_days)
@@ -207,24 +208,48 @@ def lp_bound(p: Problem) -> float:
         for d in range(n_days):
             solver.Add(sum(v for (dd, _, cc), v in n.items() if dd == d and cc == c) <= len(members))
         for wk in {day.isocalendar()[:2] for day in p.days}:
-            solver.Add(sum(opts[o].template.length_min * v for (d, o, cc), v in n.items()
-                           if cc == c and p.days[d].isocalendar()[:2] == wk)
+            in_week = [(d, o, v) for (d, o, cc), v in n.items() if cc == c and p.days[d].isocalendar()[:2] == wk]
+            solver.Add(sum(opts[o].template.length_min * v for _, o, v in in_week)
                        <= sum(p.agents[ai].max_week_min for ai in members))
+            solver.Add(sum(v for _, _, v in in_week) <= _max_shifts(p, opts, members, wk))
+    # floor[(day, slot)] = [(class, coefficient, variable)]: on shift, minus the breaks' share.
     floor: dict[tuple, list] = {}
     for (d, o, c), v in n.items():
-        for dd, s, w in covers[o]:
-            if d + dd < n_days:
-                floor.setdefault((d + dd, s), []).append((c, v, w / SCALE))
+        opt = opts[o]
+        for s in range(opt.start_min // im, -(-opt.end_min // im)):
+            floor.setdefault((d + s // slots, s % slots), []).append((c, 1.0, v))
+        for b in opt.template.breaks:
+            starts = _break_starts(p, opt, b)
+            zs = [solver.NumVar(0, solver.infinity(), "") for _ in starts]
+            solver.Add(sum(zs) == v)
+            for t, z in zip(starts, zs, strict=True):
+                for s in range(t // im, -(-(t + b.length_min) // im)):
+                    overlap = (min((s + 1) * im, t + b.length_min) - max(s * im, t)) / im
+                    floor.setdefault((d + s // slots, s % slots), []).append((c, -overlap, z))
     for d in range(n_days):
         for s in range(slots):
             here = floor.get((d, s), [])
             if p.seats is not None and here:
-                solver.Add(sum(v for _, v, _ in here) <= p.seats)
+                solver.Add(sum(v for _, k, v in here if k > 0) <= p.seats)
             for qs in _queue_sets(queues):
-                solver.Add(sum(cover[q, d, s] for q in qs) <= sum(w * v for c, v, w in here if c & set(qs)))
+                solver.Add(sum(cover[q, d, s] for q in qs) <= sum(k * v for c, k, v in here if c & set(qs)))
     solver.Maximize(sum(cover.values()))
     solver.Solve()
     return round(float(sum(r.sum() for r in p.required.values()) - solver.Objective().Value()), 6)
+
+
+def _max_shifts(p: Problem, opts: list[_Option], members: list[int], wk) -> int:
+    """Shifts a class's agents can fit in an ISO week: bounded by the consecutive-days rule and
+    by how many of each agent's shortest shifts fit in their weekly hours."""
+    days_in = sum(1 for day in p.days if day.isocalendar()[:2] == wk)
+    total = 0
+    for ai in members:
+        a = p.agents[ai]
+        shortest = min((o.template.length_min for o in opts if a.templates is None or o.template.key in a.templates),
+                       default=0)
+        by_hours = a.max_week_min // shortest if shortest else 0
+        total += min(days_in - days_in // (a.max_consecutive_days + 1), by_hours)
+    return total
 
 
 def _add_coverage(m: cp_model.CpModel, p: Problem, opts: list[_Option],
@@ -287,10 +312,7 @@ def _count_plan(p: Problem, opts: list[_Option], time_limit_s: float, workers: i
             in_week = [(d, o, v) for (d, o, cc), v in counts.items() if cc == c and p.days[d].isocalendar()[:2] == wk]
             m.Add(sum(opts[o].template.length_min * v for _, o, v in in_week)
                   <= sum(p.agents[ai].max_week_min for ai in members))
-            days_in = sum(1 for day in p.days if day.isocalendar()[:2] == wk)
-            max_days = sum(min(days_in, days_in - days_in // (p.agents[ai].max_consecutive_days + 1))
-                           for ai in members)
-            m.Add(sum(v for _, _, v in in_week) <= max_days)
+            m.Add(sum(v for _, _, v in in_week) <= _max_shifts(p, opts, members, wk))
     under_terms, paid_terms = _add_coverage(m, p, opts, counts)
     w_under = sum(o.template.length_min // p.interval_min for o in opts) * len(p.agents) * n_days + 1
     m.Minimize(w_under * sum(under_terms) + sum(paid_terms))
