@@ -160,7 +160,7 @@ def call_kpis(*, where: str = "TRUE", params: dict | None = None, tz: str = "UTC
     return call_kpis_table(group_by=[], where=where, params=params, tz=tz)[1]
 
 
-_STATE_SECONDS_SQL = """
+_STATE_SPANS_CTE = """
     WITH spans AS (
       SELECT p.user_id, s.to_state AS state, s.at,
              lead(s.at) OVER (PARTITION BY s.agent_id ORDER BY s.at, s.id) AS next_at
@@ -169,10 +169,17 @@ _STATE_SECONDS_SQL = """
         AND s.at >= coalesce((SELECT max(s2.at) FROM telephony_agentstatechange s2
                               WHERE s2.agent_id = s.agent_id AND s2.at <= %(since)s), %(since)s)
     )
+"""
+_STATE_SECONDS_SQL = _STATE_SPANS_CTE + """
     SELECT user_id, state,
            sum(extract(epoch FROM least(coalesce(next_at, %(until)s), %(until)s) - greatest(at, %(since)s)))
     FROM spans WHERE coalesce(next_at, %(until)s) > %(since)s
     GROUP BY 1, 2
+"""
+_STATE_SPANS_SQL = _STATE_SPANS_CTE + """
+    SELECT user_id, state, greatest(at, %(since)s), least(coalesce(next_at, %(until)s), %(until)s)
+    FROM spans WHERE coalesce(next_at, %(until)s) > %(since)s
+    ORDER BY user_id, 3
 """
 
 
@@ -184,6 +191,17 @@ def agent_state_seconds(*, agent_ids: list[int], since, until) -> dict[int, dict
         cur.execute(_STATE_SECONDS_SQL, {"agents": list(agent_ids), "since": since, "until": until})
         for user_id, state, seconds in cur.fetchall():
             out.setdefault(user_id, {})[state] = float(seconds)
+    return out
+
+
+def agent_state_spans(*, agent_ids: list[int], since, until) -> dict[int, list[tuple]]:
+    """Each agent's states as (state, start, end) spans clipped to [since, until), from the
+    same log and rules as `agent_state_seconds` (WFM adherence reads these)."""
+    out: dict[int, list[tuple]] = {}
+    with connection.cursor() as cur:
+        cur.execute(_STATE_SPANS_SQL, {"agents": list(agent_ids), "since": since, "until": until})
+        for user_id, state, start, end in cur.fetchall():
+            out.setdefault(user_id, []).append((state, start, end))
     return out
 
 

@@ -75,13 +75,14 @@ def kpi_report_csv(report: dict) -> str:
 
 
 AGENT_COLUMNS = ("answered", "handled", "aht_s", "talk_s", "hold_s", "acw_s", "transfer_rate", "hold_rate",
-                 "occupancy", "utilisation", "talk_pct", "logged_in_s", "not_ready_s", "survey_answers", "csat")
+                 "occupancy", "utilisation", "talk_pct", "logged_in_s", "not_ready_s", "survey_answers", "csat", "adherence", "conformance")
 
 
 def agent_report(*, start, end) -> list[dict]:
     """Agent performance over [start, end): calls (by the agent who ended up with them), time
-    in state from the state log and CSAT of the surveys tied to the agent, one row per agent
-    who was logged in or took a call."""
+    in state from the state log, CSAT of the surveys tied to the agent and WFM adherence and
+    conformance against the published schedule; one row per agent who was logged in or took
+    a call."""
     from accounts.models import User
     from telephony import clock
 
@@ -91,6 +92,11 @@ def agent_report(*, start, end) -> list[dict]:
     users.update({u.pk: u for u in User.objects.filter(pk__in=[a for a in calls if a is not None])})
     secs = kpis.agent_state_seconds(agent_ids=list(users), since=start, until=min(end, clock.now()))
     surveys = {r["key"]: r for r in kpis.csat(start=start, end=end, by="agent_id")}
+    from datetime import timedelta
+
+    from wfm.adherence import period_summary
+
+    adherence = period_summary(start.date(), (end - timedelta(days=1)).date())
     rows = []
     for pk, user in sorted(users.items(), key=lambda kv: kv[1].email):
         time_kpis = kpis.agent_time_kpis(secs.get(pk, {}))
@@ -100,7 +106,9 @@ def agent_report(*, start, end) -> list[dict]:
         survey = surveys.get(pk, {"answers": 0, "csat": None})
         rows.append({"agent": pk, "email": user.email, "name": getattr(user, "full_name", "") or user.email,
                      **{f: getattr(k, f) for f in AGENT_COLUMNS if hasattr(k, f)}, **time_kpis,
-                     "survey_answers": survey["answers"], "csat": survey["csat"]})
+                     "survey_answers": survey["answers"], "csat": survey["csat"],
+                     "adherence": adherence.get(pk, {}).get("adherence"),
+                     "conformance": adherence.get(pk, {}).get("conformance")})
     return rows
 
 

@@ -19,9 +19,10 @@ from accounts.permissions import HasRole, OnTenantDomain
 from config.drf import period_of, validated
 from config.errors import ServiceError, field_error
 from telephony.models import Queue
-from wfm import erlang, selectors, services, sizing
+from wfm import adherence, erlang, selectors, services, sizing
 from wfm.history import queue_history
 from wfm.models import (
+    AdherenceException,
     AgentWorkRule,
     Forecast,
     HistoryAdjustment,
@@ -579,3 +580,79 @@ class LatenessView(APIView):
             raise field_error("month", "YYYY-MM.") from None
         return Response({"agent": agent.pk, "month": f"{year:04d}-{month:02d}",
                          **leave.lateness_month(agent, year, month)})
+
+
+# --- adherence (WFM-8) ---------------------------------------------------------------------
+
+class AdherenceView(APIView):
+    permission_classes = [OnTenantDomain, IsPlanner]
+
+    @extend_schema(parameters=[OpenApiParameter("day", str)], responses={200: dict},
+                   summary="Adherence and conformance per agent for a day (tenant's date)")
+    def get(self, request):
+        raw = request.query_params.get("day", "")
+        try:
+            day = date.fromisoformat(raw) if raw else leave.local_today()
+        except ValueError:
+            raise field_error("day", f"'{raw}' is not a date; use YYYY-MM-DD.") from None
+        names = dict(User.objects.values_list("pk", "email"))
+        rows = adherence.agent_day_summary(day)
+        return Response({"day": day.isoformat(), "rows": [
+            {"agent": a, "email": names.get(a, ""), **{k: v for k, v in r.items()}} for a, r in sorted(rows.items())]})
+
+
+class AdherenceBoardView(APIView):
+    permission_classes = [OnTenantDomain, IsPlanner]
+
+    @extend_schema(responses={200: dict}, summary="Live adherence board: plan now vs state now, per agent")
+    def get(self, request):
+        from telephony import clock
+
+        return Response({"at": clock.now().isoformat(), "rows": adherence.board(clock.now())})
+
+
+class ExceptionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AdherenceException
+        fields = ["id", "agent", "start", "end", "reason", "approved_by", "created_at"]
+        read_only_fields = ["id", "approved_by", "created_at"]
+
+    def validate(self, data):
+        if data["end"] <= data["start"]:
+            raise serializers.ValidationError({"end": "the exception ends before it starts."})
+        if data["end"] - data["start"] > timedelta(hours=24):
+            raise serializers.ValidationError({"end": "an exception lasts at most a day."})
+        return data
+
+
+class ExceptionsView(APIView):
+    permission_classes = [OnTenantDomain, IsPlanner]
+
+    @extend_schema(parameters=[OpenApiParameter("day", str)], responses={200: ExceptionSerializer(many=True)},
+                   summary="Approved adherence exceptions")
+    def get(self, request):
+        qs = AdherenceException.objects.all()
+        if request.query_params.get("agent", "").isdigit():
+            qs = qs.filter(agent_id=int(request.query_params["agent"]))
+        return Response(ExceptionSerializer(qs[:500], many=True).data)
+
+    @extend_schema(request=ExceptionSerializer, responses={201: ExceptionSerializer},
+                   summary="Approve time away from the plan (counts as adherent)")
+    def post(self, request):
+        d = validated(ExceptionSerializer, request)
+        exc = AdherenceException.objects.create(approved_by=request.user, **d)
+        from accounts.services import audit_record
+
+        audit_record(actor=request.user, action="wfm.adherence_exception", target=exc,
+                     summary=f"Exception for {exc.agent.email} {exc.start:%Y-%m-%d %H:%M}–{exc.end:%H:%M}: "
+                             f"{exc.reason}")
+        return Response(ExceptionSerializer(exc).data, status=201)
+
+
+class ExceptionView(APIView):
+    permission_classes = [OnTenantDomain, IsPlanner]
+
+    @extend_schema(responses={204: None}, summary="Withdraw an adherence exception")
+    def delete(self, request, pk: int):
+        get_object_or_404(AdherenceException, pk=pk).delete()
+        return Response(status=204)

@@ -31,3 +31,18 @@ def schedules_resume() -> int:
                     schedule_build(s.pk)
                     built += 1
     return built
+
+
+@shared_task(name="wfm.lateness_sweep_all", time_limit=600, soft_time_limit=540, ignore_result=True)
+def lateness_sweep_all() -> int:
+    """Beat: record today's late starts in every tenant (idempotent per agent and day)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from wfm.services.leave import lateness_sweep
+
+    n = 0
+    for tenant in tenant_list_live():
+        with tenant_context(tenant):
+            n += lateness_sweep(datetime.now(ZoneInfo(tenant.timezone or "UTC")).date())
+    return n

@@ -302,3 +302,18 @@ def lateness_month(agent, year: int, month: int) -> dict:
     events = rows.count()
     return {"late_events": events, "leave_days": float(rows.aggregate(s=Sum("leave_days"))["s"] or 0),
             "absent_days": events // LATE_EVENTS_PER_ABSENT_DAY}
+
+
+def lateness_sweep(day: date) -> int:
+    """Record the late starts of `day` from adherence (agents who logged in more than the
+    tolerance after their shift began); run again, it changes nothing."""
+    from accounts.models import User
+    from wfm.adherence import day_verdicts
+
+    recorded = 0
+    for v in day_verdicts(day):
+        if v.late_min is not None and v.login_at is not None:
+            lateness_record(agent=User.objects.get(pk=v.agent), day=day, minutes_late=v.late_min,
+                            shift=ScheduledShift.objects.filter(pk=v.shift).first())
+            recorded += 1
+    return recorded
