@@ -75,7 +75,8 @@ def kpi_report_csv(report: dict) -> str:
 
 
 AGENT_COLUMNS = ("answered", "handled", "aht_s", "talk_s", "hold_s", "acw_s", "transfer_rate", "hold_rate",
-                 "occupancy", "utilisation", "talk_pct", "logged_in_s", "not_ready_s", "survey_answers", "csat", "adherence", "conformance")
+                 "occupancy", "utilisation", "talk_pct", "logged_in_s", "not_ready_s", "survey_answers", "csat",
+                 "adherence", "conformance")
 
 
 def agent_report(*, start, end) -> list[dict]:

@@ -4,7 +4,7 @@ late starts recorded as lateness, the live board and the agent report's column."
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
 
