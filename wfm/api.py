@@ -25,6 +25,8 @@ from wfm.models import (
     AdherenceException,
     AgentWorkRule,
     Forecast,
+    Handover,
+    HandoverIncident,
     HistoryAdjustment,
     LeaveRequest,
     Schedule,
@@ -32,7 +34,7 @@ from wfm.models import (
     ShiftTemplate,
     SwapRequest,
 )
-from wfm.services import leave, schedules
+from wfm.services import handover, leave, schedules
 
 PERIOD = [OpenApiParameter("from", str, description="YYYY-MM-DD (tenant's timezone)"),
           OpenApiParameter("to", str, description="YYYY-MM-DD, inclusive")]
@@ -483,8 +485,8 @@ class LeaveDecideView(APIView):
 
     @extend_schema(request=DecideSerializer, responses={200: dict}, summary="Approve or refuse a leave request")
     def post(self, request, pk: int):
-        d = validated(DecideSerializer, request)
-        lr = leave.leave_decide(request=get_object_or_404(LeaveRequest, pk=pk), by=request.user, **d)
+        lr = get_object_or_404(LeaveRequest, pk=pk)
+        lr = leave.leave_decide(request=lr, by=request.user, **validated(DecideSerializer, request))
         return Response(leave_row(lr))
 
 
@@ -551,8 +553,8 @@ class SwapRespondView(APIView):
 
     @extend_schema(request=DecideSerializer, responses={200: dict}, summary="Accept or decline a swap asked of you")
     def post(self, request, pk: int):
-        d = validated(DecideSerializer, request)
         swap = get_object_or_404(SwapRequest, Q(requester=request.user) | Q(partner=request.user), pk=pk)
+        d = validated(DecideSerializer, request)
         return Response(swap_row(leave.swap_respond(swap=swap, partner=request.user, accept=d["approve"])))
 
 
@@ -561,8 +563,8 @@ class SwapDecideView(APIView):
 
     @extend_schema(request=DecideSerializer, responses={200: dict}, summary="Approve or refuse an accepted swap")
     def post(self, request, pk: int):
-        d = validated(DecideSerializer, request)
-        return Response(swap_row(leave.swap_decide(swap=get_object_or_404(SwapRequest, pk=pk), by=request.user, **d)))
+        swap = get_object_or_404(SwapRequest, pk=pk)
+        return Response(swap_row(leave.swap_decide(swap=swap, by=request.user, **validated(DecideSerializer, request))))
 
 
 class LatenessView(APIView):
@@ -656,3 +658,89 @@ class ExceptionView(APIView):
     def delete(self, request, pk: int):
         get_object_or_404(AdherenceException, pk=pk).delete()
         return Response(status=204)
+
+
+# --- intraday (WFM-9) and handover (WFM-10) ------------------------------------------------
+
+class IntradayView(APIView):
+    permission_classes = [OnTenantDomain, IsPlanner]
+
+    @extend_schema(parameters=[OpenApiParameter("forecast", int), OpenApiParameter("day", str)],
+                   responses={200: dict}, summary="Actual vs forecast today, the rest re-forecast, suggestions")
+    def get(self, request):
+        from telephony import clock
+        from wfm.intraday import intraday
+        from wfm.services.intraday import todays_forecasts
+
+        raw = request.query_params.get("day", "")
+        try:
+            day = date.fromisoformat(raw) if raw else leave.local_today()
+        except ValueError:
+            raise field_error("day", f"'{raw}' is not a date; use YYYY-MM-DD.") from None
+        fid = request.query_params.get("forecast", "")
+        forecasts = [get_object_or_404(Forecast, pk=fid)] if fid.isdigit() else todays_forecasts(day)
+        return Response({"day": day.isoformat(), "queues": [intraday(f, day, clock.now()) for f in forecasts]})
+
+
+def handover_row(h: Handover) -> dict:
+    return {"id": h.pk, "shift_label": h.shift_label, "notes": h.notes, "author": h.author.email if h.author else "",
+            "created_at": h.created_at.isoformat(), "closed_at": h.closed_at.isoformat() if h.closed_at else None,
+            "incidents": [{"id": i.pk, "summary": i.summary, "resolved_at": i.resolved_at.isoformat()
+                           if i.resolved_at else None, "resolution": i.resolution} for i in h.incidents.all()]}
+
+
+class HandoverSerializer(serializers.Serializer):
+    shift_label = serializers.CharField(max_length=60)
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TextSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=300)
+
+
+IsSupervisor = HasRole.of(Role.SUPERVISOR, Role.TENANT_ADMIN)
+
+
+class HandoversView(APIView):
+    permission_classes = [OnTenantDomain, IsSupervisor]
+
+    @extend_schema(responses={200: dict}, summary="Shift handover log")
+    def get(self, request):
+        return Response([handover_row(h) for h in Handover.objects.prefetch_related("incidents")
+                        .select_related("author")[:100]])
+
+    @extend_schema(request=HandoverSerializer, responses={201: dict}, summary="Open a shift handover")
+    def post(self, request):
+        d = validated(HandoverSerializer, request)
+        return Response(handover_row(handover.handover_open(author=request.user, **d)), status=201)
+
+
+class HandoverIncidentsView(APIView):
+    permission_classes = [OnTenantDomain, IsSupervisor]
+
+    @extend_schema(request=TextSerializer, responses={201: dict}, summary="Log an incident on a handover")
+    def post(self, request, pk: int):
+        h = get_object_or_404(Handover, pk=pk)
+        d = validated(TextSerializer, request)
+        handover.incident_add(handover=h, summary=d["text"], by=request.user)
+        return Response(handover_row(h), status=201)
+
+
+class HandoverIncidentResolveView(APIView):
+    permission_classes = [OnTenantDomain, IsSupervisor]
+
+    @extend_schema(request=TextSerializer, responses={200: dict}, summary="Resolve a handover incident")
+    def post(self, request, pk: int):
+        inc = get_object_or_404(HandoverIncident, pk=pk)
+        d = validated(TextSerializer, request)
+        handover.incident_resolve(incident=inc, resolution=d["text"], by=request.user)
+        return Response(handover_row(inc.handover))
+
+
+class HandoverCloseView(APIView):
+    permission_classes = [OnTenantDomain, IsSupervisor]
+
+    @extend_schema(request=None, responses={200: dict}, summary="Close a handover (no incident may be open)")
+    def post(self, request, pk: int):
+        h = handover.handover_close(handover=get_object_or_404(Handover, pk=pk), by=request.user)
+        return Response(handover_row(h))

@@ -281,3 +281,18 @@ class HandoverIncident(models.Model):
 
     class Meta:
         ordering = ["created_at"]
+
+
+class IntradayAlert(models.Model):
+    """WFM-9: actual volume strayed more than 10 % from the forecast; raised once per interval."""
+
+    forecast = models.ForeignKey(Forecast, on_delete=models.CASCADE, related_name="alerts")
+    interval_start = models.DateTimeField()
+    forecast_calls = models.FloatField()
+    actual_calls = models.FloatField()
+    deviation = models.FloatField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-interval_start"]
+        constraints = [models.UniqueConstraint(fields=["forecast", "interval_start"], name="uniq_intraday_alert")]

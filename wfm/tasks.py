@@ -46,3 +46,16 @@ def lateness_sweep_all() -> int:
         with tenant_context(tenant):
             n += lateness_sweep(datetime.now(ZoneInfo(tenant.timezone or "UTC")).date())
     return n
+
+
+@shared_task(name="wfm.intraday_check_all", time_limit=600, soft_time_limit=540, ignore_result=True)
+def intraday_check_all() -> int:
+    """Beat: compare today's volume with the forecast in every tenant; alert supervisors once
+    per interval when it strays past 10 %."""
+    from wfm.services.intraday import intraday_alerts
+
+    n = 0
+    for tenant in tenant_list_live():
+        with tenant_context(tenant):
+            n += intraday_alerts()
+    return n
