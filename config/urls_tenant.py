@@ -9,7 +9,7 @@ from crm import api as crm_api
 from crm import api_care as crm_care
 from crm import api_kb as crm_kb
 from crm import api_privacy as crm_privacy
-from frontend import care_views, console_views, crm_views, report_views, tenant_views
+from frontend import care_views, console_views, crm_views, report_views, tenant_views, wfm_views
 from reports import api as reports_api
 from telephony import api as telephony_api
 from telephony import api_live, webhooks
@@ -187,6 +187,25 @@ urlpatterns = [
     path("reports/calls", report_views.calls_report_page, name="calls-report"),
     path("reports/calls/<int:pk>", report_views.call_report_page, name="call-report"),
     path("reports/calls/<int:pk>/call-back", report_views.call_back_page, name="call-back"),
+    path("wfm", wfm_views.wfm_home, name="wfm-home"),
+    path("wfm/forecasts/new", wfm_views.forecast_new, name="wfm-forecast-new"),
+    path("wfm/forecasts/<int:pk>", wfm_views.forecast_page, name="wfm-forecast"),
+    path("wfm/templates/new", wfm_views.template_new, name="wfm-template-new"),
+    path("wfm/schedules/new", wfm_views.schedule_new, name="wfm-schedule-new"),
+    path("wfm/schedules/<int:pk>", wfm_views.schedule_page, name="wfm-schedule"),
+    path("wfm/schedules/<int:pk>/publish", wfm_views.schedule_publish_page, name="wfm-schedule-publish"),
+    path("wfm/compare", wfm_views.compare_page, name="wfm-compare"),
+    path("wfm/requests", wfm_views.requests_page, name="wfm-requests"),
+    path("wfm/leave/<int:pk>/decide", wfm_views.leave_decide_page, name="wfm-leave-decide"),
+    path("wfm/swaps/<int:pk>/decide", wfm_views.swap_decide_page, name="wfm-swap-decide"),
+    path("wfm/adherence", wfm_views.adherence_page, name="wfm-adherence"),
+    path("wfm/intraday", wfm_views.intraday_page, name="wfm-intraday"),
+    path("wfm/handover", wfm_views.handover_page, name="wfm-handover"),
+    path("wfm/calculator", wfm_views.calculator_page, name="wfm-calculator"),
+    path("my-schedule", wfm_views.my_schedule_page, name="my-schedule"),
+    path("my-schedule/leave", wfm_views.my_leave_new, name="my-leave-new"),
+    path("my-schedule/swap", wfm_views.my_swap_new, name="my-swap-new"),
+    path("my-schedule/swaps/<int:pk>/respond", wfm_views.my_swap_respond, name="my-swap-respond"),
     path("cases/<int:pk>/action", crm_views.case_action, name="case-action"),
     path("wallboard", tenant_views.wallboard, name="wallboard"),
     path("console/users", tenant_views.users_page, name="console-users"),
