@@ -65,9 +65,19 @@ def home(request):
 
 @role_required(Role.AGENT)
 def desk(request):
-    from telephony.providers import provider_for_current_tenant
+    from datetime import timedelta
 
-    return render(request, "tenant/desk.html", {"softphone_provider": provider_for_current_tenant().name})
+    from telephony import clock
+    from telephony.providers import provider_for_current_tenant
+    from wfm.selectors import shift_row
+    from wfm.services.schedules import published_shifts
+
+    now = clock.now()
+    # The agent's shift now or next (published schedules), shown in the state bar.
+    upcoming = published_shifts(agent_ids=[request.user.pk], first=(now - timedelta(days=1)).date(),
+                                last=(now + timedelta(days=14)).date()).filter(end__gt=now).first()
+    return render(request, "tenant/desk.html", {"softphone_provider": provider_for_current_tenant().name,
+                                                "next_shift": shift_row(upcoming) if upcoming else None})
 
 
 @role_required(Role.TENANT_ADMIN, Role.SUPERVISOR)

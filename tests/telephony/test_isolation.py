@@ -79,7 +79,8 @@ def console_routes():
 
     for p in get_resolver(urls_tenant).url_patterns:
         route = str(p.pattern)
-        if route.startswith(("console/", "desk", "wallboard", "contacts", "cases", "follow-ups", "kb", "reports")):
+        if route.startswith(("console/", "desk", "wallboard", "contacts", "cases", "follow-ups", "kb", "reports", "wfm",
+                             "my-schedule")):
             yield "/" + route
 
 

@@ -99,3 +99,42 @@ def models_of_wfm():
     from django.apps import apps
 
     return list(apps.get_app_config("wfm").get_models())
+
+
+def wfm_pages():
+    from config import urls_tenant
+
+    for p in get_resolver(urls_tenant).url_patterns:
+        if str(p.pattern).startswith(("wfm", "my-schedule")):
+            yield "/" + str(p.pattern)
+
+
+PAGE_IDS = [("wfm/forecasts/", "Forecast"), ("wfm/schedules/", "Schedule"), ("wfm/leave/", "LeaveRequest"),
+            ("wfm/swaps/", "SwapRequest"), ("my-schedule/swaps/", "SwapRequest")]
+
+
+def test_wfm_pages_never_show_tenant_a(center, cast):
+    from django.test import Client
+    from django_tenants.utils import tenant_context
+
+    _a_objects(center)
+    with center.in_tenant():
+        ids = {m.__name__: m.objects.order_by("-pk").values_list("pk", flat=True).first() for m in models_of_wfm()}
+        before = {m.__name__: m.objects.count() for m in models_of_wfm()}
+    b_admin = Client(HTTP_HOST=cast.b.host)
+    with tenant_context(cast.b.tenant):
+        b_admin.force_login(cast.b.users["admin"], backend="accounts.backends.EmailBackend")
+    probed = 0
+    for route in wfm_pages():
+        model = next((m for prefix, m in PAGE_IDS if route.startswith("/" + prefix)), None)
+        path = route.replace("<int:pk>", str(ids[model])) if model else route
+        for method in ("get", "post"):
+            resp = getattr(b_admin, method)(path, {"decision": "approve", "a": ids["Schedule"], "b": ids["Schedule"]})
+            probed += 1
+            assert resp.status_code != 500, (method, path)
+            assert "A's outage" not in resp.content.decode(), (method, path)
+            if "<int:pk>" in route:
+                assert resp.status_code in (302, 404, 405), (method, path, resp.status_code)
+    assert probed >= 30
+    with center.in_tenant():
+        assert {m.__name__: m.objects.count() for m in models_of_wfm()} == before
