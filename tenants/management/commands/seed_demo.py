@@ -53,6 +53,10 @@ class Command(BaseCommand):
                                        reason="demo add-ons")
         with tenant_context(tenant), transaction.atomic():
             seed_demo_crm(User.objects.get(email="admin@demo.local"))
+        from tenants.management.commands.demo_wfm import PLANNER_EMAIL, seed_demo_wfm
+
+        with tenant_context(tenant), transaction.atomic():
+            seed_demo_wfm(User.objects.get(email="admin@demo.local"), DEMO_PASSWORD)
         url = tenant_url(tenant)
         public = f"{settings.SITE_SCHEME}://{settings.BASE_DOMAIN}:{settings.SITE_PORT}/"
         self.stdout.write(self.style.SUCCESS("Hostline demo is ready"))
@@ -62,6 +66,7 @@ class Command(BaseCommand):
         self.stdout.write(f"    tenant admin       : admin@demo.local / {DEMO_PASSWORD}")
         self.stdout.write(f"    supervisor         : supervisor@demo.local / {DEMO_PASSWORD}")
         self.stdout.write(f"    agents             : agent1@demo.local … agent5@demo.local / {DEMO_PASSWORD}")
+        self.stdout.write(f"    WFM planner        : {PLANNER_EMAIL} / {DEMO_PASSWORD}")
         self.stdout.write("  Sandbox numbers      : +18005550100 (IVR), +14155550100 (Support direct)")
         self.stdout.write("  Simulate traffic     : .venv/bin/python manage.py simulate --tenant demo --calls 500 "
                           "--agents 20 --json")
