@@ -108,6 +108,7 @@ api = [
     path("api/v1/wfm/shift-templates", wfm_api.ShiftTemplatesView.as_view(), name="api-wfm-templates"),
     path("api/v1/wfm/shift-templates/<int:pk>", wfm_api.ShiftTemplateView.as_view(), name="api-wfm-template"),
     path("api/v1/wfm/work-rules/<int:pk>", wfm_api.WorkRuleView.as_view(), name="api-wfm-work-rule"),
+    path("api/v1/wfm/team-work-rules/<int:pk>", wfm_api.TeamWorkRuleView.as_view(), name="api-wfm-team-work-rule"),
     path("api/v1/wfm/schedules", wfm_api.SchedulesView.as_view(), name="api-wfm-schedules"),
     path("api/v1/wfm/schedules/compare", wfm_api.ScheduleCompareView.as_view(), name="api-wfm-schedule-compare"),
     path("api/v1/wfm/schedules/<int:pk>", wfm_api.ScheduleView.as_view(), name="api-wfm-schedule"),

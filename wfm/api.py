@@ -301,7 +301,8 @@ class ShiftTemplateView(APIView):
 class WorkRuleSerializer(serializers.ModelSerializer):
     class Meta:
         model = AgentWorkRule
-        fields = ["min_week_hours", "max_week_hours", "max_month_hours", "max_consecutive_days", "rest_hours",
+        fields = ["min_week_hours", "max_week_hours", "min_month_hours", "max_month_hours", "max_consecutive_days",
+                  "rest_hours",
                   "rest_after_night_hours", "avoid_weekdays", "templates", "preferred_templates",
                   "fairness_group", "meal_group"]
 
@@ -313,6 +314,8 @@ class WorkRuleSerializer(serializers.ModelSerializer):
     def validate(self, data):
         if data.get("min_week_hours", 0) > data.get("max_week_hours", 40):
             raise serializers.ValidationError({"min_week_hours": "more than the weekly maximum."})
+        if data.get("max_month_hours") is not None and data.get("min_month_hours", 0) > data["max_month_hours"]:
+            raise serializers.ValidationError({"min_month_hours": "more than the monthly maximum."})
         return data
 
 
@@ -335,6 +338,30 @@ class WorkRuleView(APIView):
         s.is_valid(raise_exception=True)
         rule = s.save(user=user)
         return Response(WorkRuleSerializer(rule).data)
+
+
+class TeamWorkRuleView(APIView):
+    """Group rules: one contract for every member of a team (each keeps a rule of their own)."""
+
+    permission_classes = [OnTenantDomain, IsPlanner]
+
+    @extend_schema(request=WorkRuleSerializer, responses={200: dict},
+                   summary="Set the same scheduling rules for every agent of a team")
+    def put(self, request, pk: int):
+        from django.db import transaction
+
+        from accounts.models import Team
+
+        team = get_object_or_404(Team, pk=pk)
+        check = WorkRuleSerializer(data=request.data)
+        check.is_valid(raise_exception=True)
+        members = list(team.members.all())
+        with transaction.atomic():
+            for user in members:
+                s = WorkRuleSerializer(AgentWorkRule.objects.filter(user=user).first(), data=request.data)
+                s.is_valid(raise_exception=True)
+                s.save(user=user)
+        return Response({"team": team.pk, "agents": len(members)})
 
 
 class ScheduleCreateSerializer(serializers.Serializer):

@@ -99,6 +99,7 @@ class AgentWorkRule(models.Model):
     user = models.OneToOneField("accounts.User", on_delete=models.CASCADE, related_name="work_rule")
     min_week_hours = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(80)])
     max_week_hours = models.PositiveSmallIntegerField(default=40, validators=[MaxValueValidator(80)])
+    min_month_hours = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(320)])
     max_month_hours = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(320)])
     max_consecutive_days = models.PositiveSmallIntegerField(default=5, validators=[MinValueValidator(1),
                                                                                   MaxValueValidator(14)])

@@ -19,6 +19,7 @@ tells how far from the best possible the schedule is.
 
 from __future__ import annotations
 
+import calendar
 import itertools
 import time
 from dataclasses import dataclass, field
@@ -54,6 +55,7 @@ class Agent:
     min_week_min: int = 0
     max_week_min: int = 40 * 60
     max_month_min: int | None = None
+    min_month_min: int = 0  # held only for months the horizon covers whole
     max_consecutive_days: int = 5
     rest_min: int = 11 * 60
     rest_after_night_min: int = 24 * 60
@@ -414,9 +416,13 @@ def solve(p: Problem, *, time_limit_s: float = 60.0, workers: int = 2, seed: int
             if days_in == 7 and a.min_week_min:  # a partial week cannot be held to the weekly minimum
                 leave = sum(1 for day in a.days_off if day.isocalendar()[:2] == wk)
                 m.Add(sum(terms) >= max(0, a.min_week_min - leave * 8 * 60))
-        if a.max_month_min is not None:
-            for terms in months.values():
+        for (year, month), terms in months.items():
+            if a.max_month_min is not None:
                 m.Add(sum(terms) <= a.max_month_min)
+            days_in_month = sum(1 for day in p.days if (day.year, day.month) == (year, month))
+            if a.min_month_min and days_in_month == calendar.monthrange(year, month)[1]:
+                leave = sum(1 for day in a.days_off if (day.year, day.month) == (year, month))
+                m.Add(sum(terms) >= max(0, a.min_month_min - leave * 8 * 60))
         # Max consecutive working days.
         k = a.max_consecutive_days
         for d in range(n_days - k):

@@ -56,7 +56,8 @@ def _a_objects(center):
 
 def _id_for(route: str, ids: dict) -> int:
     keys = [("history-adjustments", "HistoryAdjustment"), ("forecasts", "Forecast"),
-            ("shift-templates", "ShiftTemplate"), ("work-rules", "User"), ("schedules", "Schedule"),
+            ("shift-templates", "ShiftTemplate"), ("team-work-rules", "Team"), ("work-rules", "User"),
+            ("schedules", "Schedule"),
             ("leave", "LeaveRequest"), ("swaps", "SwapRequest"), ("adherence-exceptions", "AdherenceException"),
             ("handover-incidents", "HandoverIncident"), ("handovers", "Handover")]
     return next(ids[model] for key, model in keys if f"/wfm/{key}/" in route)
@@ -69,10 +70,17 @@ def test_wfm_routes_never_cross_tenants(center, cast):
     with center.in_tenant():
         ids = {m.__name__: m.objects.order_by("-pk").values_list("pk", flat=True).first() for m in models_of_wfm()}
         ids["User"] = center.users["agent1"].pk
+        from accounts.models import Team
+
+        ids["Team"] = Team.objects.create(name="A's team").pk
         before = {m.__name__: m.objects.count() for m in models_of_wfm()}
+    from accounts.models import Team
+
     with cast_tenant(cast.b):
         b_users = set(User.objects.values_list("pk", flat=True))
+        b_teams = set(Team.objects.values_list("pk", flat=True))
     assert ids["User"] not in b_users, "pick an A user whose id B does not have"
+    assert ids["Team"] not in b_teams, "pick an A team whose id B does not have"
     b = cast.b.api(cast.b.token("admin"))
     a_token = center.tokens["admin"]
     for route in wfm_routes():

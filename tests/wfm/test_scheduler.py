@@ -133,3 +133,15 @@ def test_breaks_move_within_their_window_and_meal_groups_take_turns():
     assert len(sol.shifts) == 3 and len(set(lunches)) == 3  # one at a time
     assert all(10 * 60 <= t <= 14 * 60 for t in lunches)  # within ± 2 h of 12:00
     assert sol.under == 0  # three agents, one at lunch: two always on the phones
+
+
+def test_monthly_minimum_holds_when_the_horizon_covers_the_month():
+    # February 2027 (28 days) with nothing to answer: the contract's 40 hours a month still stand.
+    first = date(2027, 2, 1)
+    p = Problem(days=[first + timedelta(days=i) for i in range(28)], interval_min=60,
+                required={"general": np.zeros((28, 24))},
+                agents=[Agent(key=0, queues=Q, min_month_min=40 * 60, max_consecutive_days=7)], templates=[FOUR])
+    assert len(solve(p, time_limit_s=10).shifts) == 10
+    p.days = p.days[:27]  # a part of the month: the monthly minimum cannot be asked
+    p.required = {"general": np.zeros((27, 24))}
+    assert solve(p, time_limit_s=10).shifts == []

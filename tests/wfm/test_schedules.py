@@ -167,3 +167,24 @@ def test_work_rules_feed_the_scheduler(center):
     bad = center.api("admin").put(f"/api/v1/wfm/work-rules/{a1}", {"min_week_hours": 30, "max_week_hours": 20},
                                   content_type="application/json")
     assert bad.status_code == 400
+
+
+def test_group_rules_apply_to_a_whole_team(center):
+    from accounts.models import Team
+    from wfm.models import AgentWorkRule
+
+    with center.in_tenant():
+        team = Team.objects.create(name="North")
+        for who in ("agent1", "agent2"):
+            center.users[who].teams.add(team)
+    resp = center.api("admin").put(f"/api/v1/wfm/team-work-rules/{team.pk}", {"max_week_hours": 20,
+                                                                               "fairness_group": "north"},
+                                   content_type="application/json")
+    assert resp.status_code == 200 and resp.json()["agents"] == 2
+    with center.in_tenant():
+        rules = {r.user_id: (r.max_week_hours, r.fairness_group) for r in AgentWorkRule.objects.all()}
+    assert rules == {center.users["agent1"].pk: (20, "north"), center.users["agent2"].pk: (20, "north")}
+    bad = center.api("admin").put(f"/api/v1/wfm/team-work-rules/{team.pk}", {"min_week_hours": 30,
+                                                                              "max_week_hours": 20},
+                                  content_type="application/json")
+    assert bad.status_code == 400

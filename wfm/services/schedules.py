@@ -129,6 +129,7 @@ def _agents(schedule: Schedule, queues, first: date, last: date) -> list[schedul
         out.append(scheduler.Agent(
             key=u.pk, queues=can_serve[u.pk], min_week_min=r.min_week_hours * 60, max_week_min=r.max_week_hours * 60,
             max_month_min=r.max_month_hours * 60 if r.max_month_hours else None,
+            min_month_min=r.min_month_hours * 60,
             max_consecutive_days=r.max_consecutive_days, rest_min=r.rest_hours * 60,
             rest_after_night_min=r.rest_after_night_hours * 60, days_off=frozenset(leave[u.pk]),
             avoid_weekdays=frozenset(r.avoid_weekdays or []),
