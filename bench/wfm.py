@@ -50,8 +50,13 @@ def erlang_batch() -> dict:
     loop_s = time.perf_counter() - t0
     agree = int((theirs == ours.agents).sum())
     speedup = loop_s / ours_s
+    t0 = time.perf_counter()
+    with_patience = erlang.agents_for_sl_a_batch(calls, aht, 900, target, threshold, 120.0)
+    erlang_a_s = time.perf_counter() - t0
     return {"bench": "wfm_erlang_batch", "intervals": int(np.prod(shape)), "batch_s": round(ours_s, 5),
             "pyworkforce_loop_s": round(loop_s, 4), "speedup": round(speedup, 1), "same_answer": agree,
+            "erlang_a_batch_s": round(erlang_a_s, 3),
+            "erlang_a_agents_saved": int(ours.agents.sum() - with_patience.agents.sum()),
             "anchor": "issue 7 target: batch >= 20x faster than pyworkforce's per-interval loop",
             "ratio_to_anchor": round(speedup / 20, 2), "meets_target": speedup >= 20}
 

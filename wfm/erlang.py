@@ -164,81 +164,126 @@ def trunks_for_blocking(load, blocking) -> np.ndarray:
 
 # --- Erlang A (M/M/n+M) ---------------------------------------------------------------
 
-def erlang_a(agents: int, calls: float, aht_s: float, interval_s: float, patience_s: float,
-             threshold_s: float) -> dict:
-    """One interval under Erlang A: callers abandon after an exponential patience with mean
-    `patience_s`. Returns P(wait), P(abandon), service level (answered within T / (answered +
-    abandoned after T), the SPEC §9 definition), mean wait of all callers and occupancy."""
-    if patience_s <= 0:
+def erlang_a_metrics(agents, calls, aht_s, interval_s, patience_s, threshold_s) -> dict[str, np.ndarray]:
+    """Erlang A for many intervals at once: callers abandon after an exponential patience with
+    mean `patience_s`. Per interval: P(wait), P(abandon), service level (answered within T /
+    (answered + abandoned after T), the SPEC §9 definition), mean wait of all callers, and
+    occupancy. From the birth–death chain of the queue (states n + m, m = callers waiting),
+    truncated where its tail is negligible, and the waiting caller's own progress solved by
+    uniformisation; every step is a numpy operation over all intervals."""
+    n, calls, aht_s, interval_s, patience_s, threshold_s = (
+        np.asarray(x, dtype=float).ravel() for x in
+        np.broadcast_arrays(agents, calls, aht_s, interval_s, patience_s, threshold_s))
+    if np.any(patience_s <= 0):
         raise ValueError("patience must be > 0")
-    n = int(agents)
-    lam, mu, theta = calls / interval_s, 1.0 / aht_s, 1.0 / patience_s
+    size = n.size
+    out = {"p_wait": np.zeros(size), "p_abandon": np.zeros(size), "service_level": np.ones(size),
+           "avg_wait_s": np.zeros(size), "occupancy": np.zeros(size)}
+    idx = np.flatnonzero(calls > 0)
+    if not idx.size:
+        return out
+    n, lam, mu, theta = n[idx], calls[idx] / interval_s[idx], 1.0 / aht_s[idx], 1.0 / patience_s[idx]
     a = lam / mu
-    if lam == 0:
-        return {"agents": n, "p_wait": 0.0, "p_abandon": 0.0, "service_level": 1.0, "avg_wait_s": 0.0,
-                "occupancy": 0.0}
-    # Queue states n+m relative to state n: t_m = Π_{j=1..m} λ / (nμ + jθ), truncated when negligible.
-    m_max = int(max(50, (lam - n * mu) / theta + 12 * math.sqrt(lam / theta) + 50))
+    m_max = int(max(50.0, float(np.max((lam - n * mu) / theta + 12 * np.sqrt(lam / theta) + 50))))
     j = np.arange(1, m_max + 1)
-    t = np.concatenate([[1.0], np.cumprod(lam / (n * mu + j * theta))])
-    b = float(erlang_b(n, a)) if n > 0 else 1.0
-    below = (1 / b - 1) if b > 0 else 0.0  # Σ_{k<n} π_k / π_n
-    norm = below + t.sum()
-    pi_q = t / norm  # P(an arrival finds m callers waiting), m = 0..m_max (PASTA)
-    p_wait = float(pi_q.sum())
-    mean_queue = float((np.arange(t.size) * pi_q).sum())
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        # log t_m = Σ_{j ≤ m} log(λ / (nμ + jθ)): the waiting states relative to state n.
+        log_t = np.concatenate([np.zeros((idx.size, 1)),
+                                np.cumsum(np.log(lam[:, None]) - np.log(n[:, None] * mu[:, None]
+                                                                         + j[None, :] * theta[:, None]), axis=1)],
+                               axis=1)
+        top = log_t.max(axis=1)
+        t = np.exp(log_t - top[:, None])
+        b = _erlang_b_at(n.astype(int), a)
+        below = np.where(b > 0, (1 / b - 1) * np.exp(-top), np.inf)  # Σ_{k<n} π_k / π_n, same scale
+        pi_q = t / (below + t.sum(axis=1))[:, None]  # P(an arrival finds m waiting) (PASTA)
+    pi_q = np.nan_to_num(pi_q)
+    p_wait = pi_q.sum(axis=1)
+    mean_queue = (np.arange(m_max + 1)[None, :] * pi_q).sum(axis=1)
     p_abandon = theta * mean_queue / lam
-    served_t, abandoned_t = _tagged_caller_by(n * mu, theta, t.size, threshold_s)
-    answered_within = (1 - p_wait) + float((pi_q * served_t).sum())
-    abandoned_within = float((pi_q * abandoned_t).sum())
-    sl = answered_within / (1 - abandoned_within) if abandoned_within < 1 else 0.0
-    # Carried load: served callers keep an agent busy AHT on average.
-    occupancy = min(1.0, a * (1 - p_abandon) / n) if n else 0.0
-    return {"agents": n, "p_wait": round(p_wait, 6), "p_abandon": round(p_abandon, 6),
-            "service_level": round(min(sl, 1.0), 6), "avg_wait_s": round(mean_queue / lam, 3),
-            "occupancy": round(occupancy, 6)}
+    served_t, abandoned_t = _tagged_caller_by(n * mu, theta, m_max + 1, threshold_s[idx])
+    answered_within = (1 - p_wait) + (pi_q * served_t).sum(axis=1)
+    abandoned_within = (pi_q * abandoned_t).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sl = np.where(abandoned_within < 1, answered_within / (1 - abandoned_within), 0.0)
+        occupancy = np.where(n > 0, np.minimum(1.0, a * (1 - p_abandon) / n), 0.0)  # carried load per agent
+    out["p_wait"][idx], out["p_abandon"][idx] = p_wait, p_abandon
+    out["service_level"][idx] = np.clip(sl, 0, 1)
+    out["avg_wait_s"][idx], out["occupancy"][idx] = mean_queue / lam, occupancy
+    return out
 
 
-def _tagged_caller_by(service_rate: float, theta: float, levels: int, horizon_s: float):
+def _tagged_caller_by(service_rate: np.ndarray, theta: np.ndarray, levels: int, horizon_s: np.ndarray):
     """For a caller who arrives with j = 0..levels-1 callers ahead: P(answered by t) and
-    P(abandoned by t), by uniformisation of the caller's own progress (the line moves at
-    nμ + jθ, the caller gives up at θ)."""
-    rates_down = service_rate + np.arange(levels) * theta
-    lam_u = rates_down[-1] + theta
-    p_down, p_ab = rates_down / lam_u, theta / lam_u
+    P(abandoned by t), per interval (rows), by uniformisation of the caller's own progress:
+    the line moves at nμ + jθ, the caller gives up at θ."""
+    rates_down = service_rate[:, None] + np.arange(levels)[None, :] * theta[:, None]
+    lam_u = service_rate + levels * theta
+    p_down, p_ab = rates_down / lam_u[:, None], (theta / lam_u)[:, None]
     p_stay = 1 - p_down - p_ab
     mean = lam_u * horizon_s
-    k_max = int(mean + 12 * math.sqrt(mean) + 20)
-    served = np.zeros(levels)  # P(absorbed within k uniformised steps)
-    abandoned = np.zeros(levels)
-    served_t = np.zeros(levels)
-    abandoned_t = np.zeros(levels)
-    weight = math.exp(-mean) if mean < 700 else 0.0
-    log_weight = -mean
+    k_max = int(np.max(mean + 12 * np.sqrt(mean) + 20))
+    rows = service_rate.size
+    served, abandoned = np.zeros((rows, levels)), np.zeros((rows, levels))  # absorbed within k steps
+    served_t, abandoned_t = np.zeros((rows, levels)), np.zeros((rows, levels))
+    log_w = -mean
+    with np.errstate(divide="ignore"):
+        log_mean = np.log(mean)
+    ones, zeros = np.ones((rows, 1)), np.zeros((rows, 1))
     for k in range(k_max + 1):
         if k:
-            served = p_down * np.concatenate([[1.0], served[:-1]]) + p_stay * served
-            abandoned = p_ab + p_down * np.concatenate([[0.0], abandoned[:-1]]) + p_stay * abandoned
-            log_weight += math.log(mean) - math.log(k)
-            weight = math.exp(log_weight)
-        served_t += weight * served
-        abandoned_t += weight * abandoned
+            served = p_down * np.concatenate([ones, served[:, :-1]], axis=1) + p_stay * served
+            abandoned = p_ab + p_down * np.concatenate([zeros, abandoned[:, :-1]], axis=1) + p_stay * abandoned
+            log_w = log_w + log_mean - math.log(k)
+        w = np.exp(log_w)[:, None]  # Poisson(mean) weight of k steps
+        served_t += w * served
+        abandoned_t += w * abandoned
     return served_t, abandoned_t
+
+
+def erlang_a(agents: int, calls: float, aht_s: float, interval_s: float, patience_s: float,
+             threshold_s: float) -> dict:
+    """One interval under Erlang A (see `erlang_a_metrics`), rounded for people."""
+    m = erlang_a_metrics(agents, calls, aht_s, interval_s, patience_s, threshold_s)
+    return {"agents": int(agents), "p_wait": round(float(m["p_wait"][0]), 6),
+            "p_abandon": round(float(m["p_abandon"][0]), 6), "service_level": round(float(m["service_level"][0]), 6),
+            "avg_wait_s": round(float(m["avg_wait_s"][0]), 3), "occupancy": round(float(m["occupancy"][0]), 6)}
+
+
+def agents_for_sl_a_batch(calls, aht_s, interval_s, target_sl, threshold_s, patience_s) -> Staffing:
+    """Fewest agents per interval reaching `target_sl` under Erlang A. Abandonment only helps
+    the queue, so the Erlang C answer is an upper bound: all intervals walk down from theirs
+    together until each one's next step would miss the target."""
+    calls, aht_s, interval_s, target_sl, threshold_s, patience_s = (
+        np.asarray(x, dtype=float) for x in
+        np.broadcast_arrays(calls, aht_s, interval_s, target_sl, threshold_s, patience_s))
+    shape = calls.shape
+    flat = [x.ravel() for x in (calls, aht_s, interval_s, target_sl, threshold_s, patience_s)]
+    agents = agents_for_sl(*flat[:5]).agents.astype(int)
+    best = erlang_a_metrics(agents, *flat[:3], flat[5], flat[4])
+    todo = np.flatnonzero(agents > 1)
+    while todo.size:
+        trial = agents[todo] - 1
+        m = erlang_a_metrics(trial, *(x[todo] for x in flat[:3]), flat[5][todo], flat[4][todo])
+        ok = m["service_level"] >= flat[3][todo] - EPS
+        keep = todo[ok]
+        agents[keep] = trial[ok]
+        for k in best:
+            best[k][keep] = m[k][ok]
+        todo = keep[agents[keep] > 1]
+    load = traffic(*flat[:3])
+    return Staffing(agents=agents.reshape(shape), load=load.reshape(shape),
+                    service_level=best["service_level"].reshape(shape), p_wait=best["p_wait"].reshape(shape),
+                    asa_s=best["avg_wait_s"].reshape(shape), occupancy=best["occupancy"].reshape(shape),
+                    p_abandon=best["p_abandon"].reshape(shape))
 
 
 def agents_for_sl_a(calls: float, aht_s: float, interval_s: float, target_sl: float, threshold_s: float,
                     patience_s: float) -> dict:
-    """Fewest agents reaching `target_sl` under Erlang A. Abandonment only helps the queue,
-    so the Erlang C answer is an upper bound: walk down from it."""
-    upper = int(agents_for_sl(calls, aht_s, interval_s, target_sl, threshold_s).agents)
-    best = erlang_a(upper, calls, aht_s, interval_s, patience_s, threshold_s)
-    n = upper - 1
-    while n >= 1:
-        m = erlang_a(n, calls, aht_s, interval_s, patience_s, threshold_s)
-        if m["service_level"] < target_sl - EPS:
-            break
-        best, n = m, n - 1
-    return best
+    """One interval's Erlang A staffing (see `agents_for_sl_a_batch`), rounded for people."""
+    s = agents_for_sl_a_batch(calls, aht_s, interval_s, target_sl, threshold_s, patience_s)
+    n = int(s.agents)
+    return {**erlang_a(n, calls, aht_s, interval_s, patience_s, threshold_s), "agents": n}
 
 
 def scheduled_for(required, shrinkage) -> np.ndarray:

@@ -109,6 +109,22 @@ def test_erlang_a_tends_to_erlang_c_and_needs_fewer_agents_with_impatient_caller
     assert 0.4 < overloaded["p_abandon"] < 0.6 and overloaded["occupancy"] > 0.95
 
 
+def test_erlang_a_batch_equals_interval_by_interval():
+    rng = np.random.default_rng(5)
+    calls = rng.integers(0, 300, size=40).astype(float)
+    aht = rng.uniform(90, 400, size=40)
+    patience = rng.choice([30.0, 120.0, 600.0], size=40)
+    batch = erlang.agents_for_sl_a_batch(calls, aht, 1800, 0.8, 20, patience)
+    for i in range(0, 40, 7):
+        one = erlang.agents_for_sl_a(calls[i], aht[i], 1800, 0.8, 20, patience[i])
+        assert one["agents"] == int(batch.agents[i])
+        assert one["service_level"] == pytest.approx(float(batch.service_level[i]), abs=1e-6)
+        assert one["p_abandon"] == pytest.approx(float(batch.p_abandon[i]), abs=1e-6)
+    # Fewer agents than Erlang C wherever there are calls, never more.
+    c = erlang.agents_for_sl(calls, aht, 1800, 0.8, 20).agents
+    assert np.all(batch.agents <= c) and np.all(batch.service_level[calls > 0] >= 0.8)
+
+
 # --- API -----------------------------------------------------------------------------------
 
 def test_erlang_api_answers_the_spec_query(cast):

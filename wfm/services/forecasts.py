@@ -95,18 +95,14 @@ def interval_starts(days: list[date], interval_min: int, tz: str) -> list[list[d
 
 def staff(calls: np.ndarray, aht_s: np.ndarray, interval_min: int, *, target_sl: float, threshold_s: float,
           shrinkage: float, patience_s: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Agents required (Erlang C for the whole array at once; Erlang A cell by cell), the
-    agents to schedule after shrinkage and the predicted service level."""
+    """Agents required (Erlang C, or Erlang A with a patience, for the whole array at once),
+    the agents to schedule after shrinkage and the predicted service level."""
     interval_s = interval_min * 60
     if patience_s:
-        req, sl = np.zeros(calls.shape, dtype=int), np.ones(calls.shape)
-        for idx in np.ndindex(calls.shape):
-            if calls[idx] > 0:
-                a = erlang.agents_for_sl_a(calls[idx], aht_s[idx], interval_s, target_sl, threshold_s, patience_s)
-                req[idx], sl[idx] = a["agents"], a["service_level"]
+        s = erlang.agents_for_sl_a_batch(calls, aht_s, interval_s, target_sl, threshold_s, patience_s)
     else:
         s = erlang.agents_for_sl(calls, aht_s, interval_s, target_sl, threshold_s)
-        req, sl = s.agents, s.service_level
+    req, sl = s.agents, s.service_level
     return req, erlang.scheduled_for(req, shrinkage), sl
 
 
