@@ -1,0 +1,1 @@
+"""QA writes, one module per concern."""
