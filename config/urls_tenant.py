@@ -10,6 +10,7 @@ from crm import api_care as crm_care
 from crm import api_kb as crm_kb
 from crm import api_privacy as crm_privacy
 from frontend import care_views, console_views, crm_views, report_views, tenant_views, wfm_views
+from qa import api as qa_api
 from reports import api as reports_api
 from telephony import api as telephony_api
 from telephony import api_live, webhooks
@@ -97,6 +98,32 @@ api = [
     path("api/v1/complaint-categories", crm_care.ComplaintCategoriesView.as_view(), name="api-complaint-categories"),
     path("api/v1/reports/kpis", reports_api.KpiReportView.as_view(), name="api-report-kpis"),
     path("api/v1/reports/agents", reports_api.AgentReportView.as_view(), name="api-report-agents"),
+    path("api/v1/qa/scorecards", qa_api.ScorecardsView.as_view(), name="api-qa-scorecards"),
+    path("api/v1/qa/scorecards/<int:pk>", qa_api.ScorecardView.as_view(), name="api-qa-scorecard"),
+    path("api/v1/qa/sampling", qa_api.SamplingView.as_view(), name="api-qa-sampling"),
+    path("api/v1/qa/sampling/run", qa_api.SamplingRunView.as_view(), name="api-qa-sampling-run"),
+    path("api/v1/qa/queue", qa_api.QueueView.as_view(), name="api-qa-queue"),
+    path("api/v1/qa/evaluations", qa_api.EvaluationsView.as_view(), name="api-qa-evaluations"),
+    path("api/v1/qa/evaluations/<int:pk>", qa_api.EvaluationView.as_view(), name="api-qa-evaluation"),
+    path("api/v1/qa/evaluations/<int:pk>/dispute", qa_api.DisputeOpenView.as_view(), name="api-qa-dispute-open"),
+    path("api/v1/qa/disputes", qa_api.DisputesView.as_view(), name="api-qa-disputes"),
+    path("api/v1/qa/disputes/<int:pk>/review", qa_api.DisputeReviewView.as_view(), name="api-qa-dispute-review"),
+    path("api/v1/qa/disputes/<int:pk>/resolve", qa_api.DisputeResolveView.as_view(), name="api-qa-dispute-resolve"),
+    path("api/v1/qa/plans", qa_api.PlansView.as_view(), name="api-qa-plans"),
+    path("api/v1/qa/plans/<int:pk>/sessions", qa_api.PlanSessionsView.as_view(), name="api-qa-plan-sessions"),
+    path("api/v1/qa/plans/<int:pk>/close", qa_api.PlanCloseView.as_view(), name="api-qa-plan-close"),
+    path("api/v1/qa/coaching/<int:pk>/done", qa_api.CoachingDoneView.as_view(), name="api-qa-coaching-done"),
+    path("api/v1/qa/calibrations", qa_api.CalibrationsView.as_view(), name="api-qa-calibrations"),
+    path("api/v1/qa/calibrations/<int:pk>", qa_api.CalibrationView.as_view(), name="api-qa-calibration"),
+    path("api/v1/qa/calibrations/<int:pk>/evaluate", qa_api.CalibrationEvaluateView.as_view(),
+         name="api-qa-calibration-evaluate"),
+    path("api/v1/qa/calibrations/<int:pk>/close", qa_api.CalibrationCloseView.as_view(),
+         name="api-qa-calibration-close"),
+    path("api/v1/qa/appraisals", qa_api.AppraisalsView.as_view(), name="api-qa-appraisals"),
+    path("api/v1/qa/appraisals/<int:pk>", qa_api.AppraisalView.as_view(), name="api-qa-appraisal"),
+    path("api/v1/qa/best-calls", qa_api.BestCallsView.as_view(), name="api-qa-best-calls"),
+    path("api/v1/qa/reports", qa_api.QaReportsView.as_view(), name="api-qa-reports"),
+    path("api/v1/qa/recordings/<int:pk>/media", qa_api.RecordingMediaView.as_view(), name="api-qa-recording-media"),
     path("api/v1/wfm/erlang", wfm_api.ErlangView.as_view(), name="api-wfm-erlang"),
     path("api/v1/wfm/sizing", wfm_api.SizingView.as_view(), name="api-wfm-sizing"),
     path("api/v1/wfm/history", wfm_api.HistoryView.as_view(), name="api-wfm-history"),

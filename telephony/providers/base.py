@@ -71,5 +71,9 @@ class Provider(ABC):
     def recording_delete(self, *, recording_sid: str) -> None: ...
 
     @abstractmethod
+    def recording_media(self, *, recording_sid: str, media_url: str, duration_s: int) -> bytes:
+        """The recording's audio as WAV bytes (for the QA player)."""
+
+    @abstractmethod
     def access_token(self, *, identity: str, ttl_s: int = 3600) -> str:
         """A browser softphone credential for this agent."""

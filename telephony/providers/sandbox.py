@@ -90,6 +90,29 @@ class SandboxProvider(Provider):
     def recording_delete(self, *, recording_sid: str) -> None:
         self._send("rest_recording_delete", account=self.account, recording_sid=recording_sid)
 
+    def recording_media(self, *, recording_sid: str, media_url: str, duration_s: int) -> bytes:
+        """The sandbox records no voices: a quiet synthetic conversation (two tones taking
+        turns) of the recording's length, so the player, its timeline and waveform work offline."""
+        import io
+        import math
+        import wave
+
+        rate = 4000
+        frames = bytearray()
+        for i in range(max(1, int(duration_s)) * rate):
+            t = i / rate
+            turn = int(t // 3) % 3  # caller, agent, a pause
+            freq = (220.0, 330.0, 0.0)[turn]
+            level = 0.0 if not freq else 0.25 * (0.6 + 0.4 * math.sin(2 * math.pi * 0.7 * t))
+            frames.append(int(128 + 127 * level * math.sin(2 * math.pi * freq * t)))
+        out = io.BytesIO()
+        with wave.open(out, "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(1)
+            w.setframerate(rate)
+            w.writeframes(bytes(frames))
+        return out.getvalue()
+
     def access_token(self, *, identity: str, ttl_s: int = 3600) -> str:
         from django.core import signing
 

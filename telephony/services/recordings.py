@@ -79,9 +79,9 @@ def recording_may_access(user: User, rec: Recording) -> bool:
     return rec.agent_id == user.pk or (rec.call.agent_id == user.pk)
 
 
-@transaction.atomic
 def recording_access(*, user: User, rec: Recording, ip: str | None = None) -> Recording:
-    """Someone opens a recording: allowed or refused, it is written in the audit log."""
+    """Someone opens a recording: allowed or refused, it is written in the audit log. Not one
+    transaction: a refusal must leave its audit entry behind when the error goes up."""
     if not recording_may_access(user, rec):
         audit_record(actor=user, action="recording.access_denied", target=rec, ip=ip,
                      summary=f"{user.email} was refused recording {rec.pk}")
