@@ -244,6 +244,7 @@ CELERY_BEAT_SCHEDULE["crm-follow-ups"] = {"task": "crm.follow_ups_all", "schedul
 CELERY_BEAT_SCHEDULE["reports-daily-summaries"] = {"task": "reports.daily_summaries", "schedule": 900.0}
 CELERY_BEAT_SCHEDULE["wfm-schedules-resume"] = {"task": "wfm.schedules_resume", "schedule": 300.0}
 CELERY_BEAT_SCHEDULE["wfm-lateness"] = {"task": "wfm.lateness_sweep_all", "schedule": 600.0}
+CELERY_BEAT_SCHEDULE["qa-sampling"] = {"task": "qa.sample_yesterday_all", "schedule": 3600.0}
 CELERY_BEAT_SCHEDULE["wfm-intraday"] = {"task": "wfm.intraday_check_all", "schedule": 300.0}
 REPORTS_SUMMARY_HOUR = env.int("REPORTS_SUMMARY_HOUR", default=7)  # tenant-local hour the daily summary goes out
 CELERY_BEAT_SCHEDULE["telephony-recordings-expire"] = {"task": "telephony.recordings_expire_all",

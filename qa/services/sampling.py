@@ -55,9 +55,10 @@ def sample_day(day: date, *, seed: int | None = None) -> int:
     cfg = settings_get()
     zone = ZoneInfo(getattr(connection.tenant, "timezone", "") or "UTC")
     start = datetime.combine(day, time.min, zone)
-    calls = (Call.objects.filter(answered_at__gte=start, answered_at__lt=start + timedelta(days=1),
-                                 agent__isnull=False, ended_at__isnull=False)
-             .filter(Q(recordings__status="completed")).exclude(qa_sample__isnull=False).distinct())
+    day_calls = (Call.objects.filter(answered_at__gte=start, answered_at__lt=start + timedelta(days=1),
+                                     agent__isnull=False, ended_at__isnull=False)
+                 .filter(Q(recordings__status="completed")).distinct())
+    calls = day_calls.exclude(qa_sample__isnull=False)
     targeted = _targeted(calls, cfg)
     rates = dict(AgentSamplingRate.objects.values_list("agent_id", "rate"))
     new_since = start - timedelta(weeks=cfg.new_agent_weeks)
@@ -65,6 +66,11 @@ def sample_day(day: date, *, seed: int | None = None) -> int:
     evaluators = list(User.objects.filter(role_grants__role=Role.QA_ANALYST, status=UserStatus.ACTIVE)
                       .order_by("pk").distinct())
     rng = random.Random(seed if seed is not None else day.toordinal() * 7919 + connection.tenant.pk)  # noqa: S311
+    total: dict[int, int] = {}
+    for agent_id in day_calls.values_list("agent_id", flat=True):
+        total[agent_id] = total.get(agent_id, 0) + 1
+    done = dict(SampleItem.objects.filter(day=day).values_list("agent_id").annotate(n=Count("id"))
+                .values_list("agent_id", "n"))
     by_agent: dict[int, list[int]] = {}
     for pk, agent_id in calls.order_by("pk").values_list("pk", "agent_id"):
         by_agent.setdefault(agent_id, []).append(pk)
@@ -76,8 +82,9 @@ def sample_day(day: date, *, seed: int | None = None) -> int:
         chosen = [(pk, agent_id, targeted[pk]) for pk in pks if pk in targeted]
         rest = [pk for pk in pks if pk not in targeted]
         rate = Decimal(rates.get(agent_id, cfg.default_rate))
-        # The random share is of all the agent's calls; targeted ones count towards it.
-        want = max(0, round(float(rate) * len(pks)) - len(chosen))
+        # The share is of all the agent's calls that day; targeted and earlier picks count toward it,
+        # so running the day again adds nothing.
+        want = max(0, round(float(rate) * total[agent_id]) - len(chosen) - done.get(agent_id, 0))
         chosen += [(pk, agent_id, SampleItem.Reason.RANDOM) for pk in rng.sample(rest, min(want, len(rest)))]
         picked += chosen
     with transaction.atomic():
