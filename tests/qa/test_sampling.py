@@ -21,12 +21,13 @@ def _month(center):
     analyst(center, "analyst"), analyst(center, "analyst2")
     u = center.users
     with center.in_tenant():
-        User.objects.filter(pk__in=[u["agent1"].pk, u["agent2"].pk]).update(date_joined=datetime(2025, 1, 1, tzinfo=UTC))
+        veterans = [u["agent1"].pk, u["agent2"].pk]
+        User.objects.filter(pk__in=veterans).update(date_joined=datetime(2025, 1, 1, tzinfo=UTC))
         User.objects.filter(pk=u["agent3"].pk).update(date_joined=datetime.combine(DAY0, datetime.min.time(), UTC)
                                                       - timedelta(days=7))
         AgentSamplingRate.objects.create(agent=u["agent2"], rate=0.5)
         q = Queue.objects.get(name="General")
-        calls, recs = [], []
+        calls = []
         for d in range(30):
             day = DAY0 + timedelta(days=d)
             for who, n in (("agent1", 10), ("agent2", 10), ("agent3", 4)):
