@@ -9,7 +9,7 @@ from crm import api as crm_api
 from crm import api_care as crm_care
 from crm import api_kb as crm_kb
 from crm import api_privacy as crm_privacy
-from frontend import care_views, console_views, crm_views, report_views, tenant_views, wfm_views
+from frontend import care_views, console_views, crm_views, qa_views, report_views, tenant_views, wfm_views
 from qa import api as qa_api
 from reports import api as reports_api
 from telephony import api as telephony_api
@@ -215,6 +215,17 @@ urlpatterns = [
     path("reports/calls", report_views.calls_report_page, name="calls-report"),
     path("reports/calls/<int:pk>", report_views.call_report_page, name="call-report"),
     path("reports/calls/<int:pk>/call-back", report_views.call_back_page, name="call-back"),
+    path("qa", qa_views.qa_home, name="qa-home"),
+    path("qa/calls/<int:call_pk>/evaluate", qa_views.evaluate_call, name="qa-evaluate-call"),
+    path("qa/evaluations/<int:pk>", qa_views.evaluation_page, name="qa-evaluation"),
+    path("qa/evaluations/<int:pk>/dispute", qa_views.dispute_page, name="qa-dispute"),
+    path("qa/disputes/<int:pk>/resolve", qa_views.dispute_resolve_page, name="qa-dispute-resolve"),
+    path("qa/calibrations/<int:pk>", qa_views.calibration_page, name="qa-calibration"),
+    path("qa/calibrations/<int:pk>/evaluate", qa_views.calibration_evaluate_page, name="qa-calibration-evaluate"),
+    path("qa/appraisals/new", qa_views.appraisal_new, name="qa-appraisal-new"),
+    path("qa/appraisals/<int:pk>", qa_views.appraisal_page, name="qa-appraisal"),
+    path("qa/reports", qa_views.reports_page, name="qa-reports"),
+    path("my-quality", qa_views.my_quality_page, name="my-quality"),
     path("wfm", wfm_views.wfm_home, name="wfm-home"),
     path("wfm/forecasts/new", wfm_views.forecast_new, name="wfm-forecast-new"),
     path("wfm/forecasts/<int:pk>", wfm_views.forecast_page, name="wfm-forecast"),

@@ -10,3 +10,12 @@ def time_hm(seconds) -> str:
         return "–"
     minutes = int(seconds) // 60
     return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+@register.filter
+def time_ms(seconds) -> str:
+    """Seconds as m:ss (a moment in a recording)."""
+    if seconds in (None, ""):
+        return "–"
+    s = int(seconds)
+    return f"{s // 60}:{s % 60:02d}"

@@ -167,5 +167,8 @@ def test_every_tenant_api_route_is_covered_by_this_suite(cast):
     from tests.wfm.test_isolation import wfm_routes
 
     covered |= set(wfm_routes())  # probed by tests/wfm/test_isolation.py
+    from tests.qa.test_isolation import qa_routes
+
+    covered |= set(qa_routes())  # probed by tests/qa/test_isolation.py
     routes = {"/" + str(p.pattern) for p in get_resolver(urls_tenant).url_patterns if str(p.pattern).startswith("api/")}
     assert routes - covered == set()
