@@ -59,8 +59,8 @@ def _a_world(center) -> dict:
         best = models.BestCall.objects.create(call=call, kind="good", title=SECRET)
         rec = call.recordings.get()
     return {"Call": call.pk, "Scorecard": card.pk, "Evaluation": ev.pk, "Dispute": dispute.pk,
-            "ImprovementPlan": plan.pk, "CoachingSession": session.pk, "CalibrationSession": cal.pk, "Appraisal": appr.pk, "BestCall": best.pk,
-            "Recording": rec.pk}
+            "ImprovementPlan": plan.pk, "CoachingSession": session.pk, "CalibrationSession": cal.pk,
+            "Appraisal": appr.pk, "BestCall": best.pk, "Recording": rec.pk}
 
 
 ROUTE_MODEL = [("scorecards", "Scorecard"), ("evaluations", "Evaluation"), ("disputes", "Dispute"),
