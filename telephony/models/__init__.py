@@ -30,6 +30,7 @@ from telephony.models.calls import (
     WebhookReceipt,
 )
 from telephony.models.codes import NotReadyCode, WrapUpCode
+from telephony.models.outbound import Campaign, CampaignContact, DialAttempt, DncEntry
 from telephony.models.routing import (
     AfterHoursAction,
     BusinessHours,
@@ -49,6 +50,7 @@ from telephony.models.routing import (
 )
 
 __all__ = [
+    "Campaign", "CampaignContact", "DialAttempt", "DncEntry",
     "NotReadyCode",
     "WrapUpCode",
     "ACTIVE_STATUSES", "AfterHoursAction", "AgentProfile", "AgentStateChange", "AttemptOutcome", "BacklogAttempt",

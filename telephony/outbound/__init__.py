@@ -1,0 +1,1 @@
+"""Outbound campaigns (SPEC §5): compliance checks, pacing, the contact lock."""
