@@ -14,6 +14,7 @@ from qa import api as qa_api
 from reports import api as reports_api
 from telephony import api as telephony_api
 from telephony import api_live, webhooks
+from telephony.outbound import api as outbound_api
 from tenants import api as tenants_api
 from wfm import api as wfm_api
 
@@ -98,6 +99,19 @@ api = [
     path("api/v1/complaint-categories", crm_care.ComplaintCategoriesView.as_view(), name="api-complaint-categories"),
     path("api/v1/reports/kpis", reports_api.KpiReportView.as_view(), name="api-report-kpis"),
     path("api/v1/reports/agents", reports_api.AgentReportView.as_view(), name="api-report-agents"),
+    path("api/v1/campaigns", outbound_api.CampaignsView.as_view(), name="api-campaigns"),
+    path("api/v1/campaigns/<int:pk>", outbound_api.CampaignView.as_view(), name="api-campaign"),
+    path("api/v1/campaigns/<int:pk>/state", outbound_api.CampaignStateView.as_view(), name="api-campaign-state"),
+    path("api/v1/campaigns/<int:pk>/contacts", outbound_api.CampaignContactsView.as_view(),
+         name="api-campaign-contacts"),
+    path("api/v1/campaigns/<int:pk>/next", outbound_api.NextContactView.as_view(), name="api-campaign-next"),
+    path("api/v1/campaigns/<int:pk>/compliance", outbound_api.ComplianceView.as_view(),
+         name="api-campaign-compliance"),
+    path("api/v1/campaign-contacts/<int:pk>/result", outbound_api.ContactResultView.as_view(),
+         name="api-campaign-contact-result"),
+    path("api/v1/dnc", outbound_api.DncLookupView.as_view(), name="api-dnc"),
+    path("api/v1/dnc/import", outbound_api.DncImportView.as_view(), name="api-dnc-import"),
+    path("api/v1/dnc/opt-out", outbound_api.OptOutView.as_view(), name="api-dnc-opt-out"),
     path("api/v1/qa/scorecards", qa_api.ScorecardsView.as_view(), name="api-qa-scorecards"),
     path("api/v1/qa/scorecards/<int:pk>", qa_api.ScorecardView.as_view(), name="api-qa-scorecard"),
     path("api/v1/qa/sampling", qa_api.SamplingView.as_view(), name="api-qa-sampling"),

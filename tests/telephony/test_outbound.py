@@ -302,3 +302,101 @@ def test_predictive_keeps_abandonment_under_three_percent_over_a_long_run():
     assert pred["abandon_rate"] <= 0.03
     assert prog["abandon_rate"] == 0.0
     assert pred["talk_share"] > prog["talk_share"] and pred["contacts_per_agent_hour"] > prog["contacts_per_agent_hour"]
+
+
+# --- API ------------------------------------------------------------------------------------------
+
+def test_campaign_api_lifecycle_lists_preview_and_compliance_export(center):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from telephony import clock
+
+    sup, agent = center.api("supervisor"), center.api("agent1")
+    bad = sup.post("/api/v1/campaigns", {"name": "B2B", "mode": "predictive", "b2b": True},
+                   content_type="application/json")
+    assert bad.status_code == 400 and "mode" in bad.json()["error"]["fields"]
+    too_loose = sup.post("/api/v1/campaigns", {"name": "Loose", "abandon_cap": "0.05"},
+                         content_type="application/json")
+    assert too_loose.status_code == 400 and "abandon_cap" in too_loose.json()["error"]["fields"]
+    c = sup.post("/api/v1/campaigns", {"name": "Renewals", "mode": "preview", "pilot_calls": 0,
+                                       "agents": [center.users["agent1"].pk], "calling_from": "00:00",
+                                       "calling_until": "23:59"}, content_type="application/json").json()
+    assert c["state"] == "draft"
+    upload = SimpleUploadedFile("list.csv", b"number,name,grade\n+12125550123,Ada,A\n(415) 555-0100,Bo,C\n")
+    added = sup.post(f"/api/v1/campaigns/{c['id']}/contacts", {"file": upload})
+    assert added.status_code == 201 and added.json() == {"added": 2, "source": "CSV list.csv"}
+    broken = SimpleUploadedFile("bad.csv", b"number\n+12125550199\nnonsense\n")
+    refused = sup.post(f"/api/v1/campaigns/{c['id']}/contacts", {"file": broken})
+    assert refused.status_code == 400 and "row 2" in refused.json()["error"]["message"]
+    assert sup.get(f"/api/v1/campaigns/{c['id']}").json()["contacts"] == {"pending": 2}  # nothing from the bad file
+    assert agent.post(f"/api/v1/campaigns/{c['id']}/state", {"to": "approved"},
+                      content_type="application/json").status_code == 403
+    for state in ("approved", "pilot", "running"):
+        resp = sup.post(f"/api/v1/campaigns/{c['id']}/state", {"to": state}, content_type="application/json")
+        assert resp.status_code == 200, resp.content
+    nxt = agent.post(f"/api/v1/campaigns/{c['id']}/next").json()
+    assert nxt["contact"]["name"] == "Ada" and nxt["checks"]["dnc_company"] == "ok"
+    with center.in_tenant():
+        from telephony.models import CampaignContact, DialAttempt
+
+        cc = CampaignContact.objects.get(pk=nxt["contact"]["id"])
+        DialAttempt.objects.create(campaign_id=c["id"], contact=cc, number=cc.number, at=clock.now(),
+                                   checks=nxt["checks"], outcome="answered", agent=center.users["agent1"])
+    res = agent.post(f"/api/v1/campaign-contacts/{cc.pk}/result", {"outcome": "sale", "grade": "A"},
+                     content_type="application/json")
+    assert res.status_code == 200 and res.json()["status"] == "done"
+    assert agent.post(f"/api/v1/campaign-contacts/{cc.pk}/result", {"outcome": "sale"},
+                      content_type="application/json").status_code == 409  # no longer locked to them
+    opted = agent.post("/api/v1/dnc/opt-out", {"number": "(415) 555-0100", "reason": "stop calling"},
+                       content_type="application/json")
+    assert opted.status_code == 201 and opted.json()["number"] == "+14155550100"
+    assert sup.get("/api/v1/dnc", {"number": "+1 415 555 0100"}).json()["lists"] == ["opt_out"]
+    assert agent.post(f"/api/v1/campaigns/{c['id']}/next").json() == {"contact": None}  # Bo is blocked now
+    report = sup.get(f"/api/v1/campaigns/{c['id']}/compliance").json()
+    assert report["dials"] == 1 and report["live_answers"] == 1 and report["abandon_rate"] == 0.0
+    export = sup.get(f"/api/v1/campaigns/{c['id']}/compliance", {"export": "csv"}).content.decode()
+    header, row = export.splitlines()[:2]
+    assert header.startswith("at,number,outcome") and "+12125550123,answered" in row and row.endswith("ok,ok,ok")
+    # Once running, the only mode switch is back to preview.
+    assert sup.patch(f"/api/v1/campaigns/{c['id']}", {"mode": "predictive"},
+                     content_type="application/json").status_code == 400
+
+
+def outbound_routes():
+    from django.urls import get_resolver
+
+    from config import urls_tenant
+
+    for p in get_resolver(urls_tenant).url_patterns:
+        if str(p.pattern).startswith(("api/v1/campaign", "api/v1/dnc")):
+            yield "/" + str(p.pattern)
+
+
+def test_outbound_routes_never_cross_tenants(center, cast):
+    import re
+
+    from telephony.models import Campaign, CampaignContact, DncEntry
+
+    c = _campaign(center, numbers=(NY,))
+    with center.in_tenant():
+        Campaign.objects.filter(pk=c.pk).update(name="A's secret campaign")
+        DncEntry.objects.create(number=LA, source="company", reason="A's secret reason")
+        cc = CampaignContact.objects.get(campaign=c)
+        before = (Campaign.objects.count(), CampaignContact.objects.count(), DncEntry.objects.count())
+    b = cast.b.api(cast.b.token("admin"))
+    a_token = center.api("supervisor") and center.tokens["supervisor"]
+    for route in outbound_routes():
+        pk = cc.pk if "campaign-contacts" in route else c.pk
+        path = re.sub(r"<int:\w+>", str(pk), route)
+        for method in ("get", "post", "patch"):
+            resp = getattr(b, method)(path, {"to": "approved", "outcome": "sale", "number": LA},
+                                      content_type="application/json") if method != "get" else b.get(
+                path, {"number": LA})
+            assert resp.status_code != 500, (method, path)
+            if "<int:" in route:
+                assert resp.status_code in (404, 405), (method, path, resp.status_code)
+            assert "A's secret" not in resp.content.decode(), (method, path)
+        assert cast.b.api(a_token).get(path).status_code == 401, path
+    with center.in_tenant():
+        assert (Campaign.objects.count(), CampaignContact.objects.count(), DncEntry.objects.count()) == before
+        assert Campaign.objects.get(pk=c.pk).state == "draft"

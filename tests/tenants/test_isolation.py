@@ -170,5 +170,8 @@ def test_every_tenant_api_route_is_covered_by_this_suite(cast):
     from tests.qa.test_isolation import qa_routes
 
     covered |= set(qa_routes())  # probed by tests/qa/test_isolation.py
+    from tests.telephony.test_outbound import outbound_routes
+
+    covered |= set(outbound_routes())  # probed by tests/telephony/test_outbound.py
     routes = {"/" + str(p.pattern) for p in get_resolver(urls_tenant).url_patterns if str(p.pattern).startswith("api/")}
     assert routes - covered == set()
