@@ -58,8 +58,9 @@ class Provider(ABC):
     def call_hangup(self, *, call_sid: str) -> None: ...
 
     @abstractmethod
-    def call_dial(self, *, to: str, caller_id: str, url: str, status_url: str) -> str:
-        """Place an outbound call (callbacks); returns its SID."""
+    def call_dial(self, *, to: str, caller_id: str, url: str, status_url: str, machine_detection: bool = False) -> str:
+        """Place an outbound call (callbacks, campaigns); returns its SID. With machine detection
+        the answer webhook says who answered (AnsweredBy: human, machine_start, …)."""
 
     @abstractmethod
     def recording_start(self, *, call_sid: str, status_url: str) -> str: ...

@@ -77,9 +77,9 @@ class SandboxProvider(Provider):
     def call_hangup(self, *, call_sid: str) -> None:
         self._send("rest_call_hangup", account=self.account, call_sid=call_sid)
 
-    def call_dial(self, *, to: str, caller_id: str, url: str, status_url: str) -> str:
+    def call_dial(self, *, to: str, caller_id: str, url: str, status_url: str, machine_detection: bool = False) -> str:
         return self._send("rest_call_dial", account=self.account, to=to, caller_id=caller_id, url=url,
-                          status_url=status_url)
+                          status_url=status_url, machine_detection=machine_detection)
 
     def recording_start(self, *, call_sid: str, status_url: str) -> str:
         return self._send("rest_recording_start", account=self.account, call_sid=call_sid, status_url=status_url)

@@ -61,10 +61,11 @@ class TwilioProvider(Provider):
     def call_hangup(self, *, call_sid: str) -> None:
         self._do(self.client.calls(call_sid).update, status="completed")
 
-    def call_dial(self, *, to: str, caller_id: str, url: str, status_url: str) -> str:
+    def call_dial(self, *, to: str, caller_id: str, url: str, status_url: str, machine_detection: bool = False) -> str:
+        extra = {"machine_detection": "Enable"} if machine_detection else {}
         call = self._do(self.client.calls.create, to=to, from_=caller_id, url=url, method="POST",
                         status_callback=status_url, status_callback_method="POST",
-                        status_callback_event=LEG_EVENTS)
+                        status_callback_event=LEG_EVENTS, **extra)
         return call.sid
 
     def recording_start(self, *, call_sid: str, status_url: str) -> str:

@@ -49,6 +49,37 @@ class Endpoint:
 
 
 @dataclass
+class Callee:
+    """Who answers an outside number the app dials (outbound campaigns): a person, an
+    answering machine, or nobody (busy, no answer, failed)."""
+
+    outcome: str = "human"  # human | machine | busy | no_answer | failed
+    ring_s: float = 8.0
+    talk_s: float = 60.0  # a person hangs up after this long on the line; a machine after its greeting
+
+
+def random_callees(*, seed: int, p_human: float = 0.3, p_machine: float = 0.1, p_busy: float = 0.1,
+                   p_failed: float = 0.02, talk_mean_s: float = 120.0, ring=(4.0, 20.0)):
+    """A seeded population of callees for simulations: each number draws its outcome once."""
+    import random
+
+    rng = random.Random(seed)  # noqa: S311 - a simulation, not a secret
+    drawn: dict[str, Callee] = {}
+
+    def callee(number: str) -> Callee:
+        if number not in drawn:
+            u = rng.random()
+            outcome = ("human" if u < p_human else "machine" if u < p_human + p_machine
+                       else "busy" if u < p_human + p_machine + p_busy
+                       else "failed" if u < p_human + p_machine + p_busy + p_failed else "no_answer")
+            drawn[number] = Callee(outcome=outcome, ring_s=rng.uniform(*ring),
+                                   talk_s=rng.expovariate(1 / talk_mean_s) if outcome == "human" else 12.0)
+        return drawn[number]
+
+    return callee
+
+
+@dataclass
 class CarrierCall:
     sid: str
     account: str
@@ -76,6 +107,8 @@ class CarrierCall:
     end_conference: bool = False
     pending_join: dict | None = None  # a participant leg: the conference to enter once answered
     tags: dict = field(default_factory=dict)  # extra parameters on every webhook (SandboxRun)
+    callee: Callee | None = None  # an outside party the app dialled (campaigns)
+    amd: bool = False  # answering-machine detection asked for: the answer webhook says who answered
 
 
 @dataclass
@@ -110,6 +143,9 @@ class SandboxCarrier:
         self.conferences: dict[str, Conference] = {}
         self.recordings: dict[str, dict] = {}
         self.endpoints: dict[str, Endpoint] = {}
+        # Outside parties the app dials (campaigns): by number, or a model for any number.
+        self.callees: dict[str, Callee] = {}
+        self.callee_model = None
         self.default_endpoint = Endpoint(answer_after_s=1.0)
         self.errors: list[str] = []  # webhooks the app refused: a healthy run has none
         self.refusals: list[str] = []  # REST commands about calls that no longer exist
@@ -176,11 +212,17 @@ class SandboxCarrier:
         call.answered_t = self.scheduler.t
         self._note(call, "answered")
         self._status(call, "in-progress")
+        if call.callee is not None:
+            # The party talks (or the machine plays its greeting), then hangs up.
+            self.scheduler.call_later(call.callee.talk_s, lambda: self.hangup(call.sid))
         if call.pending_join:
             join, call.pending_join = call.pending_join, None
             self._join(call, **join)
         elif call.base_url:
-            self._fetch_and_run(call, call.base_url, {})
+            extra = {}
+            if call.callee is not None and call.amd:
+                extra["AnsweredBy"] = "human" if call.callee.outcome == "human" else "machine_start"
+            self._fetch_and_run(call, call.base_url, extra)
 
     def hangup(self, sid: str, status: str = "completed") -> None:
         call = self.calls.get(sid)
@@ -269,10 +311,12 @@ class SandboxCarrier:
         # Hanging up an ended call is a no-op; another account's call is not ours to end.
         self._later("hangup", lambda: self.hangup(self._owned(call_sid, account).sid))
 
-    def rest_call_dial(self, *, account: str, to: str, caller_id: str, url: str, status_url: str) -> str:
+    def rest_call_dial(self, *, account: str, to: str, caller_id: str, url: str, status_url: str,
+                       machine_detection: bool = False) -> str:
+        callee = self.callees.get(to) or (self.callee_model(to) if self.callee_model and to.startswith("+") else None)
         call = CarrierCall(sid=new_sid("CA"), account=account, from_=caller_id, to=to, direction="outbound-api",
                            status_url=status_url, status_events=("initiated", "ringing", "answered", "completed"),
-                           base_url=url)
+                           base_url=url, callee=callee, amd=machine_detection)
 
         def start() -> None:
             self.calls[call.sid] = call
@@ -335,11 +379,26 @@ class SandboxCarrier:
         if leg.status != "ringing":
             return
         self._status(leg, "ringing")
+        if leg.callee is not None:
+            self._ring_callee(leg)
+            return
         endpoint = self.endpoints.get(leg.to, self.default_endpoint)
         if endpoint.answer_after_s is not None:
             self.scheduler.call_later(endpoint.answer_after_s, lambda: self.answer(leg.sid))
         self.scheduler.call_later(PARTICIPANT_RING_TIMEOUT_S, lambda: leg.status == "ringing"
                                   and self.hangup(leg.sid, "no-answer"))
+
+    def _ring_callee(self, leg: CarrierCall) -> None:
+        """A simulated outside party: busy and failed end at once, no answer rings out, a person
+        or a machine picks up after ringing (and hangs up after talking or the greeting)."""
+        callee = leg.callee
+        if callee.outcome in ("busy", "failed"):
+            self.scheduler.call_later(2.0, lambda: self.hangup(leg.sid, callee.outcome))
+        elif callee.outcome == "no_answer":
+            self.scheduler.call_later(PARTICIPANT_RING_TIMEOUT_S, lambda: leg.status == "ringing"
+                                      and self.hangup(leg.sid, "no-answer"))
+        else:
+            self.scheduler.call_later(callee.ring_s, lambda: self.answer(leg.sid))
 
     def _common(self, call: CarrierCall) -> dict[str, str]:
         return {"CallSid": call.sid, "AccountSid": call.account, "From": call.from_, "To": call.to,
