@@ -206,6 +206,7 @@ carrier_hooks = [
     path("telephony/voice/outbound", webhooks.outbound, name="hook-outbound"),
     path("telephony/voice/redirect", webhooks.redirect, name="hook-redirect"),
     path("telephony/voice/survey", webhooks.survey, name="hook-survey"),
+    path("telephony/voice/campaign", webhooks.campaign, name="hook-campaign"),
 ]
 
 urlpatterns = [

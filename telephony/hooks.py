@@ -18,6 +18,7 @@ PATHS = {
     "outbound": "telephony/voice/outbound",
     "redirect": "telephony/voice/redirect",
     "survey": "telephony/voice/survey",
+    "campaign": "telephony/voice/campaign",
 }
 
 

@@ -39,3 +39,18 @@ def recordings_expire_all() -> int:
         with tenant_context(tenant):
             deleted += recordings_expire(retention_days=tenant.recording_retention_days)
     return deleted
+
+
+@shared_task(name="outbound.dial_tick_all", time_limit=30, soft_time_limit=25, ignore_result=True)
+def dial_tick_all() -> int:
+    """Beat, every 2 s: place the dials of every tenant's running or piloting campaigns."""
+    from telephony.models import Campaign
+    from telephony.outbound import dialer
+    from telephony.outbound.campaigns import DIALING_STATES
+
+    placed = 0
+    for tenant in tenant_list_live():
+        with tenant_context(tenant):
+            if Campaign.objects.filter(state__in=list(DIALING_STATES)).exists():
+                placed += dialer.dial_tick_all()
+    return placed

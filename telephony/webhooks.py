@@ -160,6 +160,14 @@ def outbound(params: dict) -> str:
     return callbacks.callback_customer_answered(call_pk=_int(params, "call"))
 
 
+@carrier_webhook(lambda p: f"campaign:{p.get('attempt', '')}")
+def campaign(params: dict) -> str:
+    """A campaign's dialled party answered (AnsweredBy from machine detection)."""
+    from telephony.outbound.dialer import customer_answered
+
+    return customer_answered(attempt_pk=_int(params, "attempt"), answered_by=params.get("AnsweredBy", ""))
+
+
 @carrier_webhook(lambda p: f"redirect:{p.get('call', '')}:{p.get('action', '')}")
 def redirect(params: dict) -> str:
     return calls.queue_timeout_redirect(call_pk=_int(params, "call"), action=params.get("action", ""))

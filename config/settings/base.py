@@ -249,5 +249,7 @@ CELERY_BEAT_SCHEDULE["wfm-intraday"] = {"task": "wfm.intraday_check_all", "sched
 REPORTS_SUMMARY_HOUR = env.int("REPORTS_SUMMARY_HOUR", default=7)  # tenant-local hour the daily summary goes out
 CELERY_BEAT_SCHEDULE["telephony-recordings-expire"] = {"task": "telephony.recordings_expire_all",
                                                        "schedule": 24 * 3600.0}
+CELERY_BEAT_SCHEDULE["outbound-dial-tick"] = {"task": "outbound.dial_tick_all", "schedule": 2.0,
+                                              "options": {"expires": 4}}
 CELERY_BEAT_SCHEDULE["telephony-sweep"] = {"task": "telephony.sweep_all", "schedule": 2.0,
                                            "options": {"expires": 4}}

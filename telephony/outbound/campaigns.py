@@ -93,9 +93,9 @@ def contact_lock_next(*, campaign: Campaign, agent) -> CampaignContact | None:
     older than 15 minutes is free again."""
     now = clock.now()
     with transaction.atomic():
-        owned = (CampaignContact.objects.select_for_update(skip_locked=True)
-                 .filter(campaign=campaign, status=CampaignContact.Status.PENDING, owner=agent,
-                         next_attempt_at__lte=now).order_by("next_attempt_at", "pk").first())
+        owned = agent and (CampaignContact.objects.select_for_update(skip_locked=True)
+                           .filter(campaign=campaign, status=CampaignContact.Status.PENDING, owner=agent,
+                                   next_attempt_at__lte=now).order_by("next_attempt_at", "pk").first())
         cc = owned or (CampaignContact.objects.select_for_update(skip_locked=True)
                        .filter(campaign=campaign, owner__isnull=True)
                        .filter(_due(now)).order_by(_grade_order(), "next_attempt_at", "pk").first())

@@ -257,7 +257,10 @@ def call_end(call: Call, *, carrier_status: str = "completed") -> None:
         return
     now = clock.now()
     prior = call.status
-    if prior == CallStatus.IVR:
+    if prior == CallStatus.IVR and call.direction == "outbound":  # a campaign dial nobody took
+        if not call.outcome:
+            call.outcome = Outcome.FAILED if carrier_status in ("busy", "failed") else Outcome.NO_ANSWER
+    elif prior == CallStatus.IVR:
         if not call.outcome:
             call.outcome, call.abandon_point = Outcome.IVR_HANGUP, "ivr"
     elif prior == CallStatus.QUEUED:
@@ -287,6 +290,10 @@ def call_end(call: Call, *, carrier_status: str = "completed") -> None:
         from telephony.services.callbacks import callback_call_ended
 
         callback_call_ended(call)
+    if call.direction == "outbound":
+        from telephony.outbound.dialer import campaign_call_ended
+
+        campaign_call_ended(call, carrier_status)
 
 
 def _release_offer(call: Call, status: str, now) -> None:
@@ -368,7 +375,7 @@ def leg_status(*, leg_pk: int, sid: str, status: str) -> None:
                 _survey_caller(call)
             else:
                 _hang_up_caller(call)
-    elif leg.role == LegRole.CALLER and call.direction == "callback" and call.is_active:
+    elif leg.role == LegRole.CALLER and call.direction in ("callback", "outbound") and call.is_active:
         call_end(call, carrier_status=status)
 
 

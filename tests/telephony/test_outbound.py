@@ -400,3 +400,112 @@ def test_outbound_routes_never_cross_tenants(center, cast):
     with center.in_tenant():
         assert (Campaign.objects.count(), CampaignContact.objects.count(), DncEntry.objects.count()) == before
         assert Campaign.objects.get(pk=c.pk).state == "draft"
+
+
+# --- the dialer through the real path (sandbox carrier) ------------------------------------------
+
+def _running(center, *, mode, numbers, agents=("agent1",), **kw):
+    from telephony.models import Campaign
+
+    c = _campaign(center, mode=mode, numbers=numbers, pilot_calls=0, calling_from=time(0, 0),
+                  calling_until=time(23, 59), **kw)
+    with center.in_tenant():
+        c.agents.set([center.users[a] for a in agents])
+        Campaign.objects.filter(pk=c.pk).update(state="running")
+        c.refresh_from_db()
+    return c
+
+
+def _tick(center, c):
+    from telephony.outbound.dialer import dial_tick
+
+    with center.in_tenant():
+        n = dial_tick(c)
+    center.run()
+    return n
+
+
+def test_progressive_dials_one_per_free_agent_and_bridges_the_person(center):
+    from telephony.models import Call, CampaignContact, DialAttempt
+    from telephony.sandbox.carrier import Callee
+
+    people = [f"+1212555{n:04d}" for n in range(200, 203)]
+    for n in people:
+        center.carrier.callees[n] = Callee(outcome="human", ring_s=5, talk_s=30)
+    c = _running(center, mode="progressive", numbers=people)
+    center.ready("agent1")
+    assert _tick(center, c) == 1  # one free agent, one line
+    assert _tick(center, c) == 0  # the line is ringing: nothing more
+    center.advance(8)  # answered at 5 s, the agent auto-answers
+    with center.in_tenant():
+        attempt = DialAttempt.objects.get(campaign=c, outcome__in=["dialing", "answered"])
+        call = Call.objects.get(pk=attempt.call_id)
+        assert call.status == "connected" and call.agent == center.users["agent1"]
+    assert center.state("agent1") == "on_call"
+    center.advance(40)  # the person hangs up after 30 s
+    with center.in_tenant():
+        attempt.refresh_from_db()
+        assert attempt.outcome == "answered" and attempt.amd == "human" and attempt.talk_s >= 29
+        cc = CampaignContact.objects.get(pk=attempt.contact_id)
+        assert cc.status == "locked" and cc.locked_by == center.users["agent1"]  # theirs to record the result
+    res = center.api("agent1").post(f"/api/v1/campaign-contacts/{cc.pk}/result", {"outcome": "sale"},
+                                    content_type="application/json")
+    assert res.status_code == 200 and res.json()["status"] == "done"
+
+
+def test_busy_machine_and_no_answer_are_recorded_and_retried(center):
+    from telephony.models import CampaignContact, DialAttempt
+    from telephony.sandbox.carrier import Callee
+
+    busy, machine, silent = "+12125550301", "+12125550302", "+12125550303"
+    center.carrier.callees.update({busy: Callee(outcome="busy"), machine: Callee(outcome="machine", ring_s=4),
+                                   silent: Callee(outcome="no_answer")})
+    c = _running(center, mode="progressive", numbers=(busy, machine, silent), agents=("agent1", "agent2", "agent3"))
+    for a in ("agent1", "agent2", "agent3"):
+        center.ready(a)
+    assert _tick(center, c) == 3
+    center.advance(40)
+    with center.in_tenant():
+        outcomes = dict(DialAttempt.objects.filter(campaign=c).values_list("number", "outcome"))
+        assert outcomes == {busy: "busy", machine: "machine", silent: "no_answer"}
+        again = dict(CampaignContact.objects.filter(campaign=c).values_list("number", "status"))
+        assert set(again.values()) == {"pending"}
+        waits = {cc.number: cc.next_attempt_at for cc in CampaignContact.objects.filter(campaign=c)}
+    assert waits[busy] < waits[silent] < waits[machine]  # 15 min, 2 h, 4 h
+    for a in ("agent1", "agent2", "agent3"):
+        assert center.state(a) == "available"  # nobody was connected
+
+
+def test_no_free_agent_means_an_abandon_with_the_id_message_and_a_72_hour_block(center):
+    from telephony.models import CampaignContact, DialAttempt
+    from telephony.sandbox.carrier import Callee
+
+    people = [f"+1212555{n:04d}" for n in range(400, 406)]
+    for n in people:
+        center.carrier.callees[n] = Callee(outcome="human", ring_s=5, talk_s=60)
+    c = _running(center, mode="predictive", numbers=people)
+    from telephony import clock
+
+    with center.in_tenant():  # the last weeks: 500 dials, 150 live answers, no abandon
+        history = CampaignContact.objects.create(campaign=c, number="+12125559999", status="done")
+        DialAttempt.objects.bulk_create(DialAttempt(
+            campaign=c, contact=history, number=history.number, at=clock.now() - timedelta(days=3),
+            outcome="answered" if i < 150 else "no_answer") for i in range(500))
+    center.ready("agent1")
+    placed = _tick(center, c)
+    assert placed > 1  # predictive dials ahead of its one agent on a 30 % connect rate
+    center.advance(10)
+    with center.in_tenant():
+        outcomes = list(DialAttempt.objects.filter(campaign=c).values_list("outcome", flat=True))
+        abandoned = outcomes.count("abandoned")
+        connected = DialAttempt.objects.filter(campaign=c, agent=center.users["agent1"]).count()
+    assert connected == 1 and abandoned == placed - 1
+    replies = [reply.body for url, _params, _token, reply in center.carrier.transport.history
+               if "/telephony/voice/campaign" in url]
+    assert sum("all our agents are busy" in r for r in replies) == abandoned  # each abandon hears who called
+    with center.in_tenant():
+        blocked = CampaignContact.objects.filter(campaign=c, last_outcome="abandoned").first()
+    from telephony import clock
+
+    later = _checks(center, c, blocked.number, at=clock.now() + timedelta(hours=1))
+    assert later["abandon_block"] != OK
