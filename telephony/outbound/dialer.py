@@ -166,8 +166,10 @@ def customer_answered(*, attempt_pk: int, answered_by: str) -> str:
     call.status, call.agent, call.offered_at, call.queued_at = CallStatus.OFFERED, agent, now, now
     call.save()
     offer_accept(agent=agent, call_pk=call.pk)  # outbound agents are on auto-answer
-    attempt.agent = agent
-    attempt.save(update_fields=["agent", "amd"])
+    # Answered from this moment: the pacing's connect rate and in-flight count must see it now,
+    # not when the conversation ends.
+    attempt.agent, attempt.outcome = agent, DialAttempt.Outcome.ANSWERED
+    attempt.save(update_fields=["agent", "amd", "outcome"])
     CampaignContact.objects.filter(pk=attempt.contact_id).update(locked_by=agent, locked_at=now)
     return twiml.join_call(conference=call.conference_name, prompts=[])
 

@@ -5,7 +5,9 @@ ahead, using the live connect rate: with k agents free, n dials and a live-answe
 answers follow Binomial(n, p) and every answer past k is an abandon. The governor picks the
 largest n whose expected abandons keep the rolling window (30 days US, 24 h UK) under a
 margin of the cap (80 % of 3 % by default) — so the ratio falls before the cap is reached,
-never after; once the window is at the margin it dials 1:1 until answers dilute it.
+never after; once the window is at the margin it dials 1:1 until answers dilute it. A
+campaign's first live answers (the learning period) are dialled 1:1: a cold estimate of the
+connect rate is what overdials.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import math
 
 MARGIN = 0.8
 MAX_RATIO = 5.0
+LEARNING_ANSWERS = 30  # a cold window knows too little: dial 1:1 until this many live answers
 
 
 def binomial_pmf(n: int, p: float) -> list[float]:
@@ -42,7 +45,7 @@ def lines_to_dial(*, mode: str, free_agents: int, p_answer: float, answered_wind
     """New dials to place now. `in_flight` dials already ringing count against the free agents."""
     if free_agents <= 0:
         return 0
-    if mode != "predictive":
+    if mode != "predictive" or answered_window + abandoned_window < LEARNING_ANSWERS:
         return max(0, free_agents - in_flight)
     budget = cap * margin
     best = free_agents

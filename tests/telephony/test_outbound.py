@@ -246,6 +246,14 @@ def test_progressive_never_dials_more_than_free_agents():
                                 abandoned_window=0, in_flight=2) == 3
 
 
+def test_a_cold_campaign_dials_one_to_one_while_it_learns():
+    cold = pacing.lines_to_dial(mode="predictive", free_agents=10, p_answer=0.3, answered_window=29,
+                                abandoned_window=0)
+    warm = pacing.lines_to_dial(mode="predictive", free_agents=10, p_answer=0.3, answered_window=30,
+                                abandoned_window=0)
+    assert cold == 10 < warm
+
+
 def test_the_governor_backs_off_before_the_cap():
     fresh = pacing.lines_to_dial(mode="predictive", free_agents=10, p_answer=0.3, answered_window=1000,
                                  abandoned_window=0)
