@@ -191,3 +191,12 @@ def test_leave_and_swap_api_explain_refusals(center):
     mine = center.api("agent1").get("/api/v1/wfm/leave").json()
     assert [r["status"] for r in mine] == ["approved"]
     assert center.api("agent2").get("/api/v1/wfm/leave").json() == []  # an agent sees only their own
+
+
+def test_an_agent_withdraws_only_their_own_pending_request(center):
+    far = (date.today() + timedelta(days=30)).isoformat()
+    pk = center.api("agent1").post("/api/v1/wfm/leave", {"kind": "annual", "first_day": far, "last_day": far},
+                                   content_type="application/json").json()["id"]
+    assert center.api("agent2").post(f"/api/v1/wfm/leave/{pk}/cancel").status_code == 404
+    assert center.api("agent1").post(f"/api/v1/wfm/leave/{pk}/cancel").json()["status"] == "cancelled"
+    assert center.api("agent1").post(f"/api/v1/wfm/leave/{pk}/cancel").status_code == 409

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -13,9 +13,8 @@ from rest_framework.views import APIView
 from accounts.models import User
 from accounts.permissions import OnTenantDomain
 from config.drf import validated
-from config.errors import field_error
 from wfm import adherence
-from wfm.api.common import IsPlanner, IsSupervisor
+from wfm.api.common import IsPlanner, IsSupervisor, day_param
 from wfm.models import (
     AdherenceException,
     Forecast,
@@ -31,11 +30,7 @@ class AdherenceView(APIView):
     @extend_schema(parameters=[OpenApiParameter("day", str)], responses={200: dict},
                    summary="Adherence and conformance per agent for a day (tenant's date)")
     def get(self, request):
-        raw = request.query_params.get("day", "")
-        try:
-            day = date.fromisoformat(raw) if raw else leave.local_today()
-        except ValueError:
-            raise field_error("day", f"'{raw}' is not a date; use YYYY-MM-DD.") from None
+        day = day_param(request, leave.local_today())
         names = dict(User.objects.values_list("pk", "email"))
         rows = adherence.agent_day_summary(day)
         return Response({"day": day.isoformat(), "rows": [
@@ -80,13 +75,7 @@ class ExceptionsView(APIView):
     @extend_schema(request=ExceptionSerializer, responses={201: ExceptionSerializer},
                    summary="Approve time away from the plan (counts as adherent)")
     def post(self, request):
-        d = validated(ExceptionSerializer, request)
-        exc = AdherenceException.objects.create(approved_by=request.user, **d)
-        from accounts.services import audit_record
-
-        audit_record(actor=request.user, action="wfm.adherence_exception", target=exc,
-                     summary=f"Exception for {exc.agent.email} {exc.start:%Y-%m-%d %H:%M}–{exc.end:%H:%M}: "
-                             f"{exc.reason}")
+        exc = leave.adherence_exception_add(by=request.user, **validated(ExceptionSerializer, request))
         return Response(ExceptionSerializer(exc).data, status=201)
 
 
@@ -111,11 +100,7 @@ class IntradayView(APIView):
         from wfm.intraday import intraday
         from wfm.services.intraday import todays_forecasts
 
-        raw = request.query_params.get("day", "")
-        try:
-            day = date.fromisoformat(raw) if raw else leave.local_today()
-        except ValueError:
-            raise field_error("day", f"'{raw}' is not a date; use YYYY-MM-DD.") from None
+        day = day_param(request, leave.local_today())
         fid = request.query_params.get("forecast", "")
         forecasts = [get_object_or_404(Forecast, pk=fid)] if fid.isdigit() else todays_forecasts(day)
         return Response({"day": day.isoformat(), "queues": [intraday(f, day, clock.now()) for f in forecasts]})

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from accounts.models import Role, User
 from accounts.permissions import OnTenantDomain
 from config.drf import validated
-from config.errors import ServiceError, field_error
+from config.errors import field_error
 from wfm import selectors
 from wfm.api.common import IsPlanner
 from wfm.models import (
@@ -88,11 +88,7 @@ class LeaveCancelView(APIView):
     @extend_schema(request=None, responses={200: dict}, summary="Withdraw your own pending leave request")
     def post(self, request, pk: int):
         lr = get_object_or_404(LeaveRequest, pk=pk, agent=request.user)
-        if lr.status != LeaveRequest.Status.PENDING:
-            raise ServiceError("decided", f"This request is already {lr.status}.", status_code=409)
-        lr.status = LeaveRequest.Status.CANCELLED
-        lr.save(update_fields=["status"])
-        return Response(leave_row(lr))
+        return Response(leave_row(leave.leave_cancel(request=lr, by=request.user)))
 
 
 def swap_row(s: SwapRequest) -> dict:

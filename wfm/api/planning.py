@@ -3,7 +3,7 @@ and the agent's own published shifts."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -18,7 +18,7 @@ from config.drf import period_of, validated
 from config.errors import ServiceError, field_error
 from telephony.models import Queue
 from wfm import selectors, services
-from wfm.api.common import PERIOD, IsPlanner
+from wfm.api.common import PERIOD, IsPlanner, day_param
 from wfm.api.common import query as _query
 from wfm.history import queue_history
 from wfm.models import (
@@ -127,11 +127,7 @@ class ForecastView(APIView):
                    responses={200: dict}, summary="A forecast with its intervals and requirements")
     def get(self, request, pk: int):
         f = get_object_or_404(Forecast.objects.select_related("queue"), pk=pk)
-        day = request.query_params.get("day")
-        try:
-            day = date.fromisoformat(day) if day else None
-        except ValueError:
-            raise field_error("day", f"'{day}' is not a date; use YYYY-MM-DD.") from None
+        day = day_param(request, None)
         return Response({**selectors.forecast_summary(f), "days_detail": selectors.forecast_days(f, day)})
 
     @extend_schema(responses={204: None}, summary="Delete a forecast")
@@ -297,11 +293,7 @@ class ScheduleView(APIView):
                    summary="A schedule: figures, shifts, coverage vs requirement per interval")
     def get(self, request, pk: int):
         s = get_object_or_404(Schedule, pk=pk)
-        day = request.query_params.get("day")
-        try:
-            day = date.fromisoformat(day) if day else None
-        except ValueError:
-            raise field_error("day", f"'{day}' is not a date; use YYYY-MM-DD.") from None
+        day = day_param(request, None)
         return Response(selectors.schedule_detail(s, day))
 
     @extend_schema(responses={204: None}, summary="Delete a draft or failed schedule")

@@ -54,14 +54,18 @@ def _days(first: date, last: date):
         d += timedelta(days=1)
 
 
+def month_bounds(year: int, month: int) -> tuple[date, date]:
+    first = date(year, month, 1)
+    return first, (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
 def _months(first: date, last: date) -> list[tuple[int, int]]:
     return sorted({(d.year, d.month) for d in _days(first, last)})
 
 
 def leave_days_in_month(agent, year: int, month: int, *, exclude_pk: int | None = None) -> Decimal:
     """Counted leave days (annual + personal, pending or approved) plus lateness, in a month."""
-    first = date(year, month, 1)
-    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    first, last = month_bounds(year, month)
     total = Decimal(0)
     for lr in LeaveRequest.objects.filter(agent=agent, kind__in=COUNTED_KINDS, status__in=LIVE,
                                           first_day__lte=last, last_day__gte=first).exclude(pk=exclude_pk):
@@ -106,6 +110,31 @@ def leave_request(*, agent, kind: str, first_day: date, last_day: date, reason: 
                  summary=f"{lr.get_kind_display()} {first_day}–{last_day}"
                          + (" (needs two approvals)" if approvals_needed == 2 else ""))
     return lr
+
+
+@transaction.atomic
+def leave_cancel(*, request: LeaveRequest, by) -> LeaveRequest:
+    """The agent withdraws their own request while it is still pending."""
+    lr = LeaveRequest.objects.select_for_update().get(pk=request.pk)
+    if lr.agent_id != by.pk:
+        raise ServiceError("forbidden", "Only the agent withdraws their own request.", status_code=403)
+    if lr.status != LeaveRequest.Status.PENDING:
+        raise ServiceError("decided", f"This request is already {lr.status}.", status_code=409)
+    lr.status = LeaveRequest.Status.CANCELLED
+    lr.save(update_fields=["status"])
+    audit_record(actor=by, action="wfm.leave_cancel", target=lr, summary=f"Withdrew leave {lr.first_day}")
+    return lr
+
+
+@transaction.atomic
+def adherence_exception_add(*, agent, start, end, reason: str, by):
+    """WFM-8: time a supervisor approves away from the plan; it counts as adherent."""
+    from wfm.models import AdherenceException
+
+    exc = AdherenceException.objects.create(agent=agent, start=start, end=end, reason=reason, approved_by=by)
+    audit_record(actor=by, action="wfm.adherence_exception", target=exc,
+                 summary=f"Exception for {agent.email} {start:%Y-%m-%d %H:%M}–{end:%H:%M}: {reason}")
+    return exc
 
 
 def _shift_slot(shift: ScheduledShift) -> tuple:
@@ -194,8 +223,7 @@ def _rest_breach(agent, taking: ScheduledShift, giving: ScheduledShift | None) -
 
 
 def _swaps_in_month(agent, year: int, month: int) -> int:
-    first = date(year, month, 1)
-    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    first, last = month_bounds(year, month)
     return SwapRequest.objects.filter(Q(requester=agent) | Q(partner=agent), status__in=SWAPS_LIVE,
                                       requester_shift__day__gte=first, requester_shift__day__lte=last).count()
 
@@ -296,8 +324,7 @@ def lateness_record(*, agent, day: date, minutes_late: int, shift: ScheduledShif
 
 
 def lateness_month(agent, year: int, month: int) -> dict:
-    first = date(year, month, 1)
-    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    first, last = month_bounds(year, month)
     rows = LatenessRecord.objects.filter(agent=agent, day__gte=first, day__lte=last)
     events = rows.count()
     return {"late_events": events, "leave_days": float(rows.aggregate(s=Sum("leave_days"))["s"] or 0),
