@@ -8,7 +8,7 @@ talk share (talk over logged-in time), abandonment (abandoned / live answers) an
 per agent hour. Anchors (handbooks): manual dialing ≈ 40 % talk time, a good predictive
 dialer 80–90 %, abandonment 2–3 %. Target: predictive ≥ 80 % with abandonment ≤ 3 %.
 
-    python bench/dialer.py      # env: DIALER_AGENTS, DIALER_NUMBERS, DIALER_HOURS, DIALER_WRAP_S
+    python bench/dialer.py      # env: DIALER_AGENTS, DIALER_NUMBERS, DIALER_HOURS, DIALER_WRAP_S, DIALER_MODES
 """
 
 from __future__ import annotations
@@ -159,8 +159,9 @@ def run(mode: str) -> dict:
 if __name__ == "__main__":
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
-    results = [run("progressive"), run("predictive")]
-    pred = results[1]
+    modes = os.environ.get("DIALER_MODES", "progressive,predictive").split(",")
+    results = [run(m) for m in modes]
+    pred = results[-1]
     summary = {"bench": "dialer", "results": results, "anchor": "predictive >= 80 % occupancy, abandonment <= 3 % "
                "(handbooks: manual ~40 %, good predictive 80–90 %)",
                "ratio_to_anchor": round((pred["occupancy"] or 0) / 0.8, 2),

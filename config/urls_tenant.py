@@ -9,7 +9,16 @@ from crm import api as crm_api
 from crm import api_care as crm_care
 from crm import api_kb as crm_kb
 from crm import api_privacy as crm_privacy
-from frontend import care_views, console_views, crm_views, qa_views, report_views, tenant_views, wfm_views
+from frontend import (
+    care_views,
+    console_views,
+    crm_views,
+    outbound_views,
+    qa_views,
+    report_views,
+    tenant_views,
+    wfm_views,
+)
 from qa import api as qa_api
 from reports import api as reports_api
 from telephony import api as telephony_api
@@ -105,6 +114,7 @@ api = [
     path("api/v1/campaigns/<int:pk>/contacts", outbound_api.CampaignContactsView.as_view(),
          name="api-campaign-contacts"),
     path("api/v1/campaigns/<int:pk>/next", outbound_api.NextContactView.as_view(), name="api-campaign-next"),
+    path("api/v1/campaigns/<int:pk>/dashboard", outbound_api.DashboardView.as_view(), name="api-campaign-dashboard"),
     path("api/v1/campaigns/<int:pk>/compliance", outbound_api.ComplianceView.as_view(),
          name="api-campaign-compliance"),
     path("api/v1/campaign-contacts/<int:pk>/result", outbound_api.ContactResultView.as_view(),
@@ -230,6 +240,10 @@ urlpatterns = [
     path("reports/calls", report_views.calls_report_page, name="calls-report"),
     path("reports/calls/<int:pk>", report_views.call_report_page, name="call-report"),
     path("reports/calls/<int:pk>/call-back", report_views.call_back_page, name="call-back"),
+    path("campaigns", outbound_views.campaigns_page, name="campaigns"),
+    path("campaigns/<int:pk>", outbound_views.campaign_page, name="campaign"),
+    path("campaigns/<int:pk>/dashboard", outbound_views.campaign_dashboard_fragment, name="campaign-dashboard"),
+    path("campaigns/<int:pk>/action", outbound_views.campaign_action, name="campaign-action"),
     path("qa", qa_views.qa_home, name="qa-home"),
     path("qa/calls/<int:call_pk>/evaluate", qa_views.evaluate_call, name="qa-evaluate-call"),
     path("qa/evaluations/<int:pk>", qa_views.evaluation_page, name="qa-evaluation"),

@@ -19,3 +19,11 @@ def time_ms(seconds) -> str:
         return "–"
     s = int(seconds)
     return f"{s // 60}:{s % 60:02d}"
+
+
+@register.filter
+def pct(ratio) -> str:
+    """A ratio (0.0234) as a percentage with one decimal (2.3 %); – when there is none yet."""
+    if ratio in (None, ""):
+        return "–"
+    return f"{float(ratio) * 100:.1f} %"

@@ -132,6 +132,9 @@ class DialAttempt(models.Model):
     call = models.ForeignKey("telephony.Call", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     pilot = models.BooleanField(default=False)
     talk_s = models.FloatField(null=True, blank=True)
+    # When the dial stopped ringing (answered by someone or something, or ended): the pacing
+    # learns from it how a ringing dial's chance of a live answer falls with its age.
+    resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-at"]

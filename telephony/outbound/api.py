@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 
 from django.db.models import Count
 from django.http import HttpResponse
@@ -20,7 +21,7 @@ from config.drf import validated
 from config.errors import ServiceError, field_error
 from telephony import clock
 from telephony.models import Campaign, CampaignContact, DialAttempt, DncEntry, Queue
-from telephony.outbound import campaigns, compliance
+from telephony.outbound import campaigns, compliance, selectors
 
 IsCampaignStaff = HasRole.of(Role.SUPERVISOR, Role.TENANT_ADMIN)
 IsAgentOrStaff = HasRole.of(Role.AGENT, Role.SUPERVISOR, Role.TENANT_ADMIN)
@@ -50,7 +51,7 @@ class CampaignSerializer(serializers.ModelSerializer):
         return value
 
     def validate_abandon_cap(self, value):
-        if not 0 < value <= 0.03:
+        if not Decimal(0) < value <= Decimal("0.03"):  # Decimals, not floats: 0.03 itself is allowed
             raise serializers.ValidationError("at most 3 % (0.03): the legal ceiling.")
         return value
 
@@ -85,12 +86,7 @@ class CampaignsView(APIView):
 
     @extend_schema(request=CampaignSerializer, responses={201: CampaignSerializer}, summary="Create a campaign (draft)")
     def post(self, request):
-        s = CampaignSerializer(data=request.data)
-        s.is_valid(raise_exception=True)
-        c = s.save(created_by=request.user)
-        from accounts.services import audit_record
-
-        audit_record(actor=request.user, action="outbound.campaign_create", target=c, summary=f"Campaign {c.name}")
+        c = campaigns.campaign_create(data=validated(CampaignSerializer, request), by=request.user)
         return Response(_campaign_dict(c), status=201)
 
 
@@ -159,13 +155,7 @@ class CampaignContactsView(APIView):
             raise ServiceError("locked", "Add numbers to a draft or paused campaign.", status_code=409)
         upload = request.FILES.get("file")
         if upload is not None:
-            try:
-                text = upload.read().decode("utf-8-sig")
-            except UnicodeDecodeError:
-                raise field_error("file", "the file is not UTF-8 text.") from None
-            rows, source = list(csv.DictReader(io.StringIO(text))), f"CSV {upload.name}"
-            if rows and "number" not in rows[0]:
-                raise field_error("file", "the CSV needs a 'number' column (and optionally name, grade, timezone).")
+            rows, source = campaigns.rows_from_csv(upload)
         else:
             d = validated(ContactsAddSerializer, request)
             if d.get("crm_tag"):
@@ -223,6 +213,16 @@ class ContactResultView(APIView):
                          "owner": cc.owner_id})
 
 
+class DashboardView(APIView):
+    permission_classes = [OnTenantDomain, IsCampaignStaff]
+
+    @extend_schema(responses={200: dict}, summary="Campaign dashboard (OUT-5): dials, connects, contacts, "
+                   "conversion, valid and reach rates, talk share, abandonment 30 d / 24 h, contacts per agent "
+                   "hour, pilot evaluation")
+    def get(self, request, pk: int):
+        return Response(selectors.campaign_dashboard(get_object_or_404(Campaign, pk=pk)))
+
+
 class ComplianceView(APIView):
     permission_classes = [OnTenantDomain, IsCampaignStaff]
 
@@ -251,11 +251,9 @@ class ComplianceView(APIView):
             for k, v in checks.items():
                 if v != compliance.OK and k in blocked:
                     blocked[k] += 1
-        live = attempts.filter(outcome__in=["answered", "abandoned"]).count()
-        abandoned = attempts.filter(outcome="abandoned").count() + attempts.filter(amd_false_positive=True).count()
-        return Response({"campaign": c.pk, "dials": attempts.exclude(outcome="blocked").count(),
-                         "blocked": blocked, "live_answers": live, "abandoned": abandoned,
-                         "abandon_rate": round(abandoned / live, 4) if live else None, "cap": str(c.abandon_cap)})
+        w = selectors.abandonment(c)
+        return Response({"campaign": c.pk, "dials": w["dials"], "blocked": blocked, "live_answers": w["live_answers"],
+                         "abandoned": w["abandoned"], "abandon_rate": w["rate"], "cap": str(c.abandon_cap)})
 
 
 class DncImportView(APIView):

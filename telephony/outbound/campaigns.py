@@ -30,6 +30,44 @@ GRADES = "ABCDE"
 OBJECTIONS = ("no_need", "price", "wants_time", "busy", "fraud_fear", "no_authority", "other")
 
 
+def campaign_create(*, data: dict, by) -> Campaign:
+    """A new campaign (draft) from validated fields; `agents` may name the users who work it."""
+    data = dict(data)
+    agents = data.pop("agents", None)
+    with transaction.atomic():
+        c = Campaign.objects.create(**data, created_by=by)
+        if agents:
+            c.agents.set(agents)
+        audit_record(actor=by, action="outbound.campaign_create", target=c, summary=f"Campaign {c.name}")
+    return c
+
+
+def campaign_to_preview(*, campaign: Campaign, by) -> Campaign:
+    """The per-campaign switch back to preview (OUT-2): the dialer stops dialing ahead at once;
+    agents see each record and dial it themselves."""
+    with transaction.atomic():
+        Campaign.objects.filter(pk=campaign.pk).update(mode=Campaign.Mode.PREVIEW)
+        audit_record(actor=by, action="outbound.campaign_preview", target=campaign,
+                     summary=f"Campaign {campaign.name}: {campaign.mode} → preview")
+    campaign.refresh_from_db()
+    return campaign
+
+
+def rows_from_csv(upload) -> tuple[list[dict], str]:
+    """The rows of an uploaded target list (number, name, grade, timezone) and its source."""
+    import csv
+    import io
+
+    try:
+        text = upload.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise field_error("file", "the file is not UTF-8 text.") from None
+    rows = list(csv.DictReader(io.StringIO(text)))
+    if rows and "number" not in rows[0]:
+        raise field_error("file", "the CSV needs a 'number' column (and optionally name, grade, timezone).")
+    return rows, f"CSV {upload.name}"
+
+
 def campaign_transition(*, campaign: Campaign, to: str, by) -> Campaign:
     with transaction.atomic():
         c = Campaign.objects.select_for_update().get(pk=campaign.pk)

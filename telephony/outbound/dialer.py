@@ -42,11 +42,42 @@ def free_agents(campaign: Campaign) -> list[int]:
 
 def window_counts(campaign: Campaign, now) -> dict[str, int]:
     """Live answers, abandons (AMD false positives included) and dials in the rolling window."""
-    recent = campaign.attempts.filter(at__gte=now - WINDOW[campaign.region]).exclude(outcome="blocked")
-    answered = recent.filter(outcome="answered").count()
-    abandoned = recent.filter(outcome="abandoned").count() + recent.filter(amd_false_positive=True).count()
-    return {"answered": answered, "abandoned": abandoned, "dials": recent.count(),
-            "in_flight": recent.filter(outcome="dialing").count()}
+    from telephony.outbound.selectors import abandonment
+
+    w = abandonment(campaign, since=now - WINDOW[campaign.region])
+    return {"answered": w["answered"], "abandoned": w["abandoned"], "dials": w["dials"], "in_flight": w["ringing"]}
+
+
+HISTORY_DIALS = 500  # the pacing learns ring-time and talk-time shapes from this many recent dials
+
+
+def pacing_history(campaign: Campaign) -> pacing.History:
+    """How the campaign's recent dials resolved, and how long its recent conversations were."""
+    recent = (campaign.attempts.filter(resolved_at__isnull=False).exclude(outcome="blocked")
+              .order_by("-at").values_list("at", "resolved_at", "outcome")[:HISTORY_DIALS])
+    resolved = [((done - at).total_seconds(), outcome in ("answered", "abandoned")) for at, done, outcome in recent]
+    talks = list(campaign.attempts.filter(talk_s__isnull=False).order_by("-at")
+                 .values_list("talk_s", flat=True)[:HISTORY_DIALS])
+    return pacing.History(resolved=resolved, talks=talks)
+
+
+def floor_estimates(campaign: Campaign, history: pacing.History, p_answer: float, now) -> dict:
+    """The chance each ringing dial is answered by a person, and each busy campaign agent's
+    chance of being free by the time a dial placed now is answered."""
+    ringing = [history.live_chance((now - at).total_seconds(), p_answer)
+               for at in campaign.attempts.filter(outcome="dialing").values_list("at", flat=True)]
+    queue = campaign.queue or Queue.objects.order_by("-is_default", "pk").first()
+    wrap_s = float(queue.acw_limit_s if queue else 30)
+    soon = []
+    for state, since, until in AgentProfile.objects.filter(
+            user__in=campaign.agents.all(), state__in=["wrap_up", "on_call"]).values_list(
+            "state", "state_since", "wrap_up_until"):
+        if state == "wrap_up":
+            remaining = (until - now).total_seconds() if until else wrap_s
+            soon.append(history.wrap_free_chance(max(0.0, remaining)))
+        else:
+            soon.append(history.talk_free_chance((now - since).total_seconds(), wrap_s))
+    return {"ringing": ringing, "soon_free": [c for c in soon if c > 0.0]}
 
 
 def dial_tick(campaign: Campaign) -> int:
@@ -60,9 +91,10 @@ def dial_tick(campaign: Campaign) -> int:
     free = len(free_agents(campaign))
     mode = Campaign.Mode.PROGRESSIVE if pilot else campaign.mode  # the pilot dials 1:1
     p = pacing.connect_rate(counts["answered"] + counts["abandoned"], counts["dials"] - counts["in_flight"])
+    floor = (floor_estimates(campaign, pacing_history(campaign), p, now) if mode == Campaign.Mode.PREDICTIVE
+             else {"ringing": [p] * counts["in_flight"]})
     n = pacing.lines_to_dial(mode=mode, free_agents=free, p_answer=p, answered_window=counts["answered"],
-                             abandoned_window=counts["abandoned"], cap=float(campaign.abandon_cap),
-                             in_flight=counts["in_flight"])
+                             abandoned_window=counts["abandoned"], cap=float(campaign.abandon_cap), **floor)
     if pilot:
         n = min(n, max(0, campaign.pilot_calls - campaign.attempts.filter(pilot=True).exclude(
             outcome="blocked").count()))
@@ -140,9 +172,10 @@ def customer_answered(*, attempt_pk: int, answered_by: str) -> str:
         return twiml.say_and_hangup(prompts=[])
     call = Call.objects.select_for_update().get(pk=attempt.call_id)
     campaign = attempt.campaign
+    attempt.resolved_at = clock.now()
     if answered_by.startswith(("machine", "fax")):
         attempt.outcome, attempt.amd = DialAttempt.Outcome.MACHINE, "machine"
-        attempt.save(update_fields=["outcome", "amd"])
+        attempt.save(update_fields=["outcome", "amd", "resolved_at"])
         call.outcome = Outcome.NO_ANSWER
         call.save(update_fields=["outcome"])
         call_event(call, "campaign_machine", answered_by=answered_by)
@@ -156,7 +189,7 @@ def customer_answered(*, attempt_pk: int, answered_by: str) -> str:
             break
     if agent is None:
         attempt.outcome = DialAttempt.Outcome.ABANDONED
-        attempt.save(update_fields=["outcome", "amd"])
+        attempt.save(update_fields=["outcome", "amd", "resolved_at"])
         call.outcome, call.abandon_point = Outcome.ABANDONED, "dialer"
         call.save(update_fields=["outcome", "abandon_point"])
         call_event(call, "campaign_abandoned", campaign=campaign.name)
@@ -169,7 +202,7 @@ def customer_answered(*, attempt_pk: int, answered_by: str) -> str:
     # Answered from this moment: the pacing's connect rate and in-flight count must see it now,
     # not when the conversation ends.
     attempt.agent, attempt.outcome = agent, DialAttempt.Outcome.ANSWERED
-    attempt.save(update_fields=["agent", "amd", "outcome"])
+    attempt.save(update_fields=["agent", "amd", "outcome", "resolved_at"])
     CampaignContact.objects.filter(pk=attempt.contact_id).update(locked_by=agent, locked_at=now)
     return twiml.join_call(conference=call.conference_name, prompts=[])
 
@@ -187,6 +220,8 @@ def campaign_call_ended(call: Call, carrier_status: str = "completed") -> None:
             attempt.outcome = {"busy": "busy", "failed": "failed"}.get(carrier_status, "no_answer")
     if call.talk_s is not None:
         attempt.talk_s = call.talk_s
+    if attempt.resolved_at is None:
+        attempt.resolved_at = clock.now()
     attempt.save()
     cc = attempt.contact
     if attempt.outcome == DialAttempt.Outcome.ANSWERED:
