@@ -40,6 +40,8 @@ def _form_data(post: QueryDict) -> dict:
     data["agents"] = post.getlist("agents")
     data["calling_days"] = [int(d) for d in post.getlist("calling_days") if d.isdigit()]
     data["goal_codes"] = [g.strip() for g in post.get("goal_codes", "").split(",") if g.strip()]
+    if post.get("pull_back_after_s", None) == "":
+        data["pull_back_after_s"] = None  # left empty on purpose: outbound only
     return data
 
 

@@ -89,8 +89,11 @@ def queue_rules(queue_id: int, cache: dict[int, QueueRules] | None = None) -> Qu
 
 
 def eligible_agents_sql(rules: QueueRules, *, call_pk: int, relaxed: bool, preferred: int | None,
-                        simulated: bool, now: datetime, lock: bool, limit: int | None = 1) -> tuple[str, list]:
-    """SELECT of available agents able to take this call, best first for the queue's strategy."""
+                        simulated: bool | None, now: datetime, lock: bool, limit: int | None = 1,
+                        states: tuple[str, ...] = ("available",)) -> tuple[str, list]:
+    """SELECT of available agents able to take this call, best first for the queue's strategy.
+    Other `states` ask who could take it once free (the dialer's blending); `simulated` None
+    counts bots and people alike."""
     params: list = []
     cols = list(AGENT_COLUMNS)
     if rules.strategy == Strategy.LEAST_OCCUPIED:
@@ -105,9 +108,11 @@ def eligible_agents_sql(rules: QueueRules, *, call_pk: int, relaxed: bool, prefe
                     "WHERE s.user_id = p.user_id AND s.skill_id = ANY(%s)) AS skill_score")
         params.append([sid for sid, _, _ in rules.skills])
     # A desk that went silent is never offered a call, even before the sweep logs it out (RT-4).
-    where = ["p.state = 'available'", "u.status = 'active'", "u.is_bot = %s",
-             "(p.last_seen_at IS NULL OR p.last_seen_at >= %s)"]
-    params += [simulated, now - timedelta(seconds=settings.PRESENCE_GRACE_S)]
+    where = ["p.state = ANY(%s)", "u.status = 'active'", "(p.last_seen_at IS NULL OR p.last_seen_at >= %s)"]
+    params += [list(states), now - timedelta(seconds=settings.PRESENCE_GRACE_S)]
+    if simulated is not None:
+        where.append("u.is_bot = %s")
+        params.append(simulated)
     if rules.has_members:
         where.append("EXISTS (SELECT 1 FROM telephony_queuemember m WHERE m.queue_id = %s AND m.user_id = p.user_id)")
         params.append(rules.id)

@@ -67,6 +67,9 @@ class Campaign(models.Model):
     pilot_calls = models.PositiveIntegerField(default=20)
     deadline = models.DateField(null=True, blank=True)
     agents = models.ManyToManyField("accounts.User", blank=True, related_name="campaigns")
+    # Blending (OUT-2): an inbound call waiting this long in a queue an agent serves pulls that
+    # agent back from the campaign (the dialer stops dialing for them); empty = outbound only.
+    pull_back_after_s = models.PositiveIntegerField(null=True, blank=True, default=20)
     list_source = models.CharField(max_length=200, blank=True)
     created_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -35,7 +35,8 @@ class CampaignSerializer(serializers.ModelSerializer):
         model = Campaign
         fields = ["id", "name", "mode", "state", "b2b", "region", "caller_id", "queue", "script", "script_version",
                   "goal_codes", "calling_from", "calling_until", "calling_days", "call_on_holidays", "max_attempts",
-                  "retry_minutes", "abandon_cap", "pilot_calls", "deadline", "agents", "list_source", "created_at"]
+                  "retry_minutes", "abandon_cap", "pilot_calls", "deadline", "agents", "pull_back_after_s",
+                  "list_source", "created_at"]
         read_only_fields = ["id", "state", "script_version", "list_source", "created_at"]
 
     def validate_calling_days(self, value):
@@ -110,7 +111,7 @@ class CampaignView(APIView):
     def patch(self, request, pk: int):
         c = self._get(request, pk)
         if c.state != Campaign.State.DRAFT:
-            allowed = {"agents", "retry_minutes", "mode", "deadline"}
+            allowed = {"agents", "retry_minutes", "mode", "deadline", "pull_back_after_s"}
             if set(request.data) - allowed:
                 raise field_error("state", f"a {c.state} campaign changes only {', '.join(sorted(allowed))}.")
             if request.data.get("mode") not in (None, Campaign.Mode.PREVIEW):

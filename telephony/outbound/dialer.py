@@ -35,9 +35,34 @@ MSG_ABANDON_ID = ("This is {company} calling. Sorry, all our agents are busy; we
                   "To stop our calls, tell us on the next call.")
 
 
-def free_agents(campaign: Campaign) -> list[int]:
-    return list(AgentProfile.objects.filter(user__in=campaign.agents.all(), state="available")
-                .order_by("available_since", "pk").values_list("user_id", flat=True))
+def free_agents(campaign: Campaign, pulled_back: set[int] | frozenset = frozenset()) -> list[int]:
+    return [u for u in AgentProfile.objects.filter(user__in=campaign.agents.all(), state="available")
+            .order_by("available_since", "pk").values_list("user_id", flat=True) if u not in pulled_back]
+
+
+def pulled_back(campaign: Campaign, now) -> set[int]:
+    """Blending (OUT-2): the campaign's agents who could take an inbound call that has waited
+    past the campaign's pull-back time. The dialer leaves them out (free or about to be), so
+    the ACD gives them the inbound call as soon as they are free."""
+    from telephony import acd
+
+    if campaign.pull_back_after_s is None:
+        return set()
+    waiting = (Call.objects.filter(direction=Direction.INBOUND, status=CallStatus.QUEUED, queue__isnull=False,
+                                   queued_at__lte=now - timedelta(seconds=campaign.pull_back_after_s))
+               .order_by("queue_id", "queued_at").distinct("queue_id").values_list("pk", "queue_id", "skills_relaxed"))
+    ours = set(campaign.agents.values_list("pk", flat=True))
+    held: set[int] = set()
+    from django.db import connection
+
+    for call_pk, queue_id, relaxed in waiting:
+        sql, params = acd.eligible_agents_sql(acd.queue_rules(queue_id), call_pk=call_pk, relaxed=relaxed,
+                                              preferred=None, simulated=None, now=now, lock=False, limit=None,
+                                              states=("available", "reserved", "on_call", "wrap_up"))
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT e.user_id FROM ({sql}) e", params)
+            held |= {row[0] for row in cur.fetchall()} & ours
+    return held
 
 
 def window_counts(campaign: Campaign, now) -> dict[str, int]:
@@ -61,16 +86,18 @@ def pacing_history(campaign: Campaign) -> pacing.History:
     return pacing.History(resolved=resolved, talks=talks)
 
 
-def floor_estimates(campaign: Campaign, history: pacing.History, p_answer: float, now) -> dict:
+def floor_estimates(campaign: Campaign, history: pacing.History, p_answer: float, now,
+                    held: set[int] | frozenset = frozenset()) -> dict:
     """The chance each ringing dial is answered by a person, and each busy campaign agent's
-    chance of being free by the time a dial placed now is answered."""
+    chance of being free by the time a dial placed now is answered (agents pulled back to
+    inbound left out)."""
     ringing = [history.live_chance((now - at).total_seconds(), p_answer)
                for at in campaign.attempts.filter(outcome="dialing").values_list("at", flat=True)]
     queue = campaign.queue or Queue.objects.order_by("-is_default", "pk").first()
     wrap_s = float(queue.acw_limit_s if queue else 30)
     soon = []
     for state, since, until in AgentProfile.objects.filter(
-            user__in=campaign.agents.all(), state__in=["wrap_up", "on_call"]).values_list(
+            user__in=campaign.agents.all(), state__in=["wrap_up", "on_call"]).exclude(user__in=held).values_list(
             "state", "state_since", "wrap_up_until"):
         if state == "wrap_up":
             remaining = (until - now).total_seconds() if until else wrap_s
@@ -88,10 +115,11 @@ def dial_tick(campaign: Campaign) -> int:
     now = clock.now()
     pilot = campaign.state == Campaign.State.PILOT
     counts = window_counts(campaign, now)
-    free = len(free_agents(campaign))
+    held = pulled_back(campaign, now)
+    free = len(free_agents(campaign, held))
     mode = Campaign.Mode.PROGRESSIVE if pilot else campaign.mode  # the pilot dials 1:1
     p = pacing.connect_rate(counts["answered"] + counts["abandoned"], counts["dials"] - counts["in_flight"])
-    floor = (floor_estimates(campaign, pacing_history(campaign), p, now) if mode == Campaign.Mode.PREDICTIVE
+    floor = (floor_estimates(campaign, pacing_history(campaign), p, now, held) if mode == Campaign.Mode.PREDICTIVE
              else {"ringing": [p] * counts["in_flight"]})
     n = pacing.lines_to_dial(mode=mode, free_agents=free, p_answer=p, answered_window=counts["answered"],
                              abandoned_window=counts["abandoned"], cap=float(campaign.abandon_cap), **floor)

@@ -657,3 +657,47 @@ def test_no_free_agent_means_an_abandon_with_the_id_message_and_a_72_hour_block(
 
     later = _checks(center, c, blocked.number, at=clock.now() + timedelta(hours=1))
     assert later["abandon_block"] != OK
+
+
+def test_inbound_calls_waiting_pull_blended_agents_back(center):
+    """agent1 works the campaign and the General queue. While an inbound call has waited past
+    the pull-back time, the dialer leaves agent1 out (free or about to be) and the ACD gives
+    agent1 the inbound call as soon as agent1 is free; an outbound-only campaign ignores it."""
+    from telephony import clock
+    from telephony.models import Call, Campaign, DialAttempt
+    from telephony.outbound import dialer, pacing
+    from telephony.sandbox.carrier import Callee
+
+    person = "+12125550777"
+    center.carrier.callees[person] = Callee(outcome="human", ring_s=3, talk_s=40)
+    c = _running(center, mode="progressive", numbers=[person, "+12125550778"], agents=("agent1",))
+    center.ready("agent1")
+    assert _tick(center, c) == 1
+    center.advance(5)
+    assert center.state("agent1") == "on_call"  # talking to the campaign's callee
+    sid = center.dial()  # an inbound caller waits: nobody else is on
+    center.advance(10)
+    with center.in_tenant():
+        assert dialer.pulled_back(c, clock.now()) == set()  # waited 10 s, pull-back is at 20 s
+    center.advance(15)
+    history = pacing.History(resolved=[(40.0, True)] * 30, talks=[30.0] * 30)  # answers come late: agent1 in time
+    with center.in_tenant():
+        now = clock.now()
+        assert dialer.pulled_back(c, now) == {center.users["agent1"].pk}
+        assert dialer.floor_estimates(c, history, 0.3, now, {center.users["agent1"].pk})["soon_free"] == []
+        assert dialer.floor_estimates(c, history, 0.3, now)["soon_free"] != []  # without the pull-back: counted
+        Campaign.objects.filter(pk=c.pk).update(pull_back_after_s=None)
+        c.refresh_from_db()
+        assert dialer.pulled_back(c, now) == set()  # outbound only
+        Campaign.objects.filter(pk=c.pk).update(pull_back_after_s=20)
+        c.refresh_from_db()
+    for _ in range(40):  # the callee hangs up at 40 s, wrap-up, then free: inbound first
+        _tick(center, c)
+        center.advance(2)
+        if center.call(sid).agent_id:
+            break
+    inbound = center.call(sid)
+    assert inbound.agent == center.users["agent1"] and inbound.status in ("offered", "connecting", "connected")
+    with center.in_tenant():
+        assert DialAttempt.objects.filter(campaign=c).count() == 1  # no dial placed for the pulled-back agent
+        assert Call.objects.get(pk=inbound.pk).direction == "inbound"
