@@ -54,6 +54,19 @@ def tenant():
     return t
 
 
+def _fresh_day(t) -> datetime:
+    """09:00 in New York on a day after everything earlier runs logged: the agents' state logs
+    of two runs (or of this run and an earlier one in the same database) never overlap."""
+    from datetime import timedelta
+
+    from telephony.models import AgentStateChange
+
+    with tenant_context(t):
+        last = AgentStateChange.objects.order_by("-at").values_list("at", flat=True).first()
+    day = max(datetime(2026, 6, 1, tzinfo=UTC), last or datetime(2026, 6, 1, tzinfo=UTC)).date() + timedelta(days=1)
+    return datetime(day.year, day.month, day.day, 13, 0, tzinfo=UTC)
+
+
 def _reset_floor(bots) -> None:
     """A run cut short leaves calls open and bots on them: end those calls the normal way."""
     from django.db import transaction
@@ -91,9 +104,7 @@ def run(mode: str) -> dict:
     from telephony.sweep import sweep
 
     t = tenant()
-    # Each mode on its own day (09:00 in New York), so the state logs of the two runs never overlap.
-    day = {"progressive": 3, "predictive": 4}[mode]
-    scheduler = VirtualScheduler(start=datetime(2026, 6, day, 13, 0, tzinfo=UTC))
+    scheduler = VirtualScheduler(start=_fresh_day(t))
     carrier = SandboxCarrier(transport=ClientTransport(), scheduler=scheduler)
     carrier.callee_model = random_callees(seed=11, p_human=0.3, p_machine=0.1, p_busy=0.1, talk_mean_s=120.0)
     with tenant_context(t), carrier_installed(carrier), clock.virtual(scheduler.now):
@@ -104,6 +115,7 @@ def run(mode: str) -> dict:
         Campaign.objects.filter(name__startswith="bench ").update(state="cancelled")
         campaign = Campaign.objects.create(name=f"bench {mode} {time.time():.0f}", mode=mode, state="running",
                                            calling_from=dtime(0, 0), calling_until=dtime(23, 59), pilot_calls=0,
+                                           call_on_holidays=True,
                                            caller_id=number.e164)
         campaign.agents.set(bots)
         rows = [{"number": f"+1{'212' if i < 10000 else '646'}555{i % 10000:04d}"} for i in range(NUMBERS)]

@@ -31,9 +31,12 @@ class DeskSnapshotView(APIView):
                          "mine": call.agent_id == user.pk, "pop": screen_pop(ani=call.ani, collected=call.collected),
                          "scripts": scripts_for_call(call)}
         colleagues = selectors.agent_list().exclude(pk=user.pk).filter(is_bot=False).exclude(status="disabled")
+        from telephony.outbound.selectors import agent_desk
+
         return Response({
             "at": clock.now().isoformat(),
             "me": AgentStateSerializer(me).data,
+            "outbound": agent_desk(user),
             "ringing": ringing,
             "call": call_data,
             "today": live.agent_today(user),

@@ -224,6 +224,44 @@ class DashboardView(APIView):
         return Response(selectors.campaign_dashboard(get_object_or_404(Campaign, pk=pk)))
 
 
+def _locked_to_me(request, pk: int) -> CampaignContact:
+    cc = get_object_or_404(CampaignContact.objects.select_related("campaign"), pk=pk)
+    if cc.locked_by_id != request.user.pk or cc.status != CampaignContact.Status.LOCKED:
+        raise ServiceError("not_locked", "This contact is not locked to you: take the next one.", status_code=409)
+    return cc
+
+
+class ContactDialView(APIView):
+    permission_classes = [OnTenantDomain, HasRole.of(Role.AGENT)]
+
+    @extend_schema(request=None, responses={200: dict},
+                   summary="Preview: dial the contact I am looking at (checked again at this moment)")
+    def post(self, request, pk: int):
+        from telephony.outbound.dialer import dial_contact
+
+        cc = _locked_to_me(request, pk)
+        c = cc.campaign
+        if c.state not in campaigns.DIALING_STATES:
+            raise ServiceError("not_running", f"The campaign is {c.state}.", status_code=409)
+        placed = dial_contact(campaign=c, cc=cc, now=clock.now(), pilot=c.state == Campaign.State.PILOT,
+                              agent=request.user)
+        attempt = c.attempts.filter(contact=cc).order_by("-pk").first()
+        if not placed:
+            failed = {k: v for k, v in attempt.checks.items() if v != compliance.OK}
+            raise ServiceError("blocked", "Not dialled: " + "; ".join(f"{k}: {v}" for k, v in failed.items()),
+                               status_code=409)
+        return Response({"attempt": attempt.pk, "call": attempt.call_id, "number": cc.number})
+
+
+class ContactSkipView(APIView):
+    permission_classes = [OnTenantDomain, HasRole.of(Role.AGENT)]
+
+    @extend_schema(request=None, responses={200: dict}, summary="Preview: pass on this contact without dialing")
+    def post(self, request, pk: int):
+        cc = campaigns.contact_skip(cc=_locked_to_me(request, pk), agent=request.user)
+        return Response({"id": cc.pk, "status": cc.status})
+
+
 class ComplianceView(APIView):
     permission_classes = [OnTenantDomain, IsCampaignStaff]
 

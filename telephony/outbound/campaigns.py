@@ -28,6 +28,13 @@ LOCK_TTL = timedelta(minutes=15)
 DEFAULT_RETRY_MIN = {"busy": 15, "no_answer": 120, "machine": 240, "abandoned": 72 * 60, "callback": 0}
 GRADES = "ABCDE"
 OBJECTIONS = ("no_need", "price", "wants_time", "busy", "fraud_fear", "no_authority", "other")
+# Results an agent records besides the campaign's own goal codes
+STANDARD_RESULTS = ("no_interest", "callback", "wrong_number", "do_not_call", "wrong_person", "busy", "no_answer",
+                    "machine")
+
+
+def result_codes(campaign: Campaign) -> list[str]:
+    return [*(campaign.goal_codes or []), *[r for r in STANDARD_RESULTS if r not in (campaign.goal_codes or [])]]
 
 
 def campaign_create(*, data: dict, by) -> Campaign:
@@ -172,6 +179,8 @@ def contact_result(*, cc: CampaignContact, agent, outcome: str, objection: str =
     if grade and grade.upper() not in GRADES:
         raise field_error("grade", "A–E.")
     campaign = cc.campaign
+    if outcome not in result_codes(campaign):
+        raise field_error("outcome", f"one of {', '.join(result_codes(campaign))}.")
     cc.attempts += 1
     cc.last_outcome, cc.objection = outcome, objection
     cc.grade = grade.upper() or cc.grade
@@ -189,10 +198,26 @@ def contact_result(*, cc: CampaignContact, agent, outcome: str, objection: str =
     else:
         cc.status = CampaignContact.Status.DONE
     cc.save()
+    if outcome == "do_not_call":  # an opt-out on a call: honoured at once, in every campaign
+        from telephony.outbound.compliance import opt_out
+
+        opt_out(number=cc.number, reason=f"asked on a {campaign.name} call", by=agent)
     if cc.contact_id:
         from crm.models import ContactNote
 
         ContactNote.objects.create(contact_id=cc.contact_id, author=agent,
                                    text=f"Campaign {campaign.name}: {outcome}"
                                         + (f" ({objection})" if objection else "") + (f" — {note}" if note else ""))
+    return cc
+
+
+@transaction.atomic
+def contact_skip(*, cc: CampaignContact, agent) -> CampaignContact:
+    """Preview: the agent passes on the record without dialing; it goes back to the list
+    untouched (no attempt counted) for someone else."""
+    cc = CampaignContact.objects.select_for_update().get(pk=cc.pk)
+    if cc.locked_by_id != agent.pk or cc.status != CampaignContact.Status.LOCKED:
+        raise ServiceError("not_locked", "This contact is not locked to you.", status_code=409)
+    cc.status, cc.locked_by, cc.locked_at = CampaignContact.Status.PENDING, None, None
+    cc.save(update_fields=["status", "locked_by", "locked_at"])
     return cc

@@ -138,11 +138,14 @@ def dial_tick(campaign: Campaign) -> int:
 
 
 @transaction.atomic
-def dial_contact(*, campaign: Campaign, cc: CampaignContact, now, pilot: bool = False) -> int:
-    """Check and dial one locked contact; 1 if the carrier was asked to dial, 0 if blocked."""
-    checks = compliance.check_dial(campaign=campaign, cc=cc, now=now)
+def dial_contact(*, campaign: Campaign, cc: CampaignContact, now, pilot: bool = False,
+                 agent: User | None = None) -> int:
+    """Check and dial one locked contact; 1 if the carrier was asked to dial, 0 if blocked.
+    With `agent` (preview), the agent who saw the record dials it and the answer goes to them;
+    a blocked number is released as for the dialer (the agent is told which check stopped it)."""
+    checks = compliance.check_dial(campaign=campaign, cc=cc, now=now, agent_reserved=agent is not None)
     attempt = DialAttempt.objects.create(campaign=campaign, contact=cc, number=cc.number, at=now, checks=checks,
-                                         pilot=pilot)
+                                         pilot=pilot, agent=agent)
     if not compliance.allowed(checks):
         attempt.outcome = DialAttempt.Outcome.BLOCKED
         attempt.save(update_fields=["outcome"])
@@ -167,8 +170,9 @@ def dial_contact(*, campaign: Campaign, cc: CampaignContact, now, pilot: bool = 
         leg_status(leg_pk=leg_pk, sid="", status="failed")
 
     number = cc.number
+    detect = agent is None  # a preview agent hears a machine for themselves
     provider_on_commit(lambda pr: pr.call_dial(to=number, caller_id=caller_id, url=url, status_url=status_url,
-                                               machine_detection=True),
+                                               machine_detection=detect),
                        what=f"campaign dial {number}", on_done=store_sid, on_error=failed)
     return 1
 
@@ -210,7 +214,9 @@ def customer_answered(*, attempt_pk: int, answered_by: str) -> str:
         return twiml.say_and_hangup(prompts=[])
     attempt.amd = "human" if answered_by == "human" else (answered_by or "unknown")
     agent = None
-    for user_id in free_agents(campaign):
+    # A preview dial belongs to the agent who placed it; the dialer's go to any free agent.
+    candidates = [attempt.agent_id] if attempt.agent_id else free_agents(campaign)
+    for user_id in candidates:
         user = User.objects.get(pk=user_id)
         if acd.offer_direct(call=call, agent=user, reason=f"campaign {campaign.name}") is not None:
             agent = user

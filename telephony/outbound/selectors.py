@@ -16,7 +16,7 @@ from django.db.models import Count, Q, Sum
 from reports.kpis import agent_state_seconds, agent_time_kpis
 from telephony import clock
 from telephony.models import AgentProfile
-from telephony.models.outbound import Campaign, DialAttempt
+from telephony.models.outbound import Campaign, CampaignContact, DialAttempt
 
 OUT = DialAttempt.Outcome
 
@@ -137,3 +137,26 @@ def pilot_evaluation(campaign: Campaign) -> dict:
             "contact_rate": _ratio(figures["contacts"], done), "invalid_share": invalid_share,
             "results": lists["results"], "conversion": lists["conversion"], "blocked_by": blocked_by,
             "complete": done >= min(campaign.pilot_calls, campaign.contacts.count()), "findings": findings}
+
+
+def agent_desk(user) -> dict:
+    """The campaign side of an agent's desk: the campaigns they work now, and the contact
+    locked to them (being previewed, on the line, or waiting for its result)."""
+    from telephony.outbound import campaigns as campaign_rules
+
+    mine = Campaign.objects.filter(agents=user, state__in=list(campaign_rules.DIALING_STATES)).order_by("name")
+    cc = (user and CampaignContact.objects.select_related("campaign").filter(
+        locked_by=user, status=CampaignContact.Status.LOCKED).order_by("-locked_at").first())
+    contact = None
+    if cc is not None:
+        # dialled in this round: an attempt whose result is not yet counted on the contact
+        dialled = cc.dial_attempts.exclude(outcome=OUT.BLOCKED).count() > cc.attempts
+        c = cc.campaign
+        contact = {"id": cc.pk, "number": cc.number, "name": cc.name, "grade": cc.grade, "attempts": cc.attempts,
+                   "timezone": cc.timezone, "campaign": c.name, "campaign_id": c.pk, "mode": c.mode,
+                   "script": c.script, "script_version": c.script_version,
+                   "results": campaign_rules.result_codes(c), "objections": list(campaign_rules.OBJECTIONS),
+                   "dialled": dialled,
+                   "last_outcome": cc.last_outcome}
+    return {"campaigns": [{"id": c.pk, "name": c.name, "mode": c.mode, "state": c.state} for c in mine],
+            "contact": contact}

@@ -115,3 +115,64 @@ def test_supervisor_creates_pilots_approves_and_runs_a_predictive_campaign(live_
     expect(sup.locator("#campaign-mode")).to_contain_text("Preview")
     sup.click("button[data-to=completed]")
     expect(sup.locator("#campaign-state")).to_have_text("Completed")
+
+
+def _preview_campaign(center, number: str) -> int:
+    from django.db import connection
+
+    from telephony.models import Campaign
+    from telephony.outbound.campaigns import contacts_add
+
+    with center.in_tenant():
+        c = Campaign.objects.create(name="Win-back", mode="preview", state="running", pilot_calls=0,
+                                    goal_codes=["sale"], script="Hello, this is Hostline about your renewal.",
+                                    calling_from="00:00", calling_until="23:59", call_on_holidays=True)
+        c.agents.set([center.users["agent1"]])
+        contacts_add(campaign=c, rows=[{"number": number, "name": "Ada Lovelace", "grade": "B"}], source="test")
+    connection.set_schema_to_public()
+    return c.pk
+
+
+def _contact(center, campaign_pk: int) -> tuple:
+    from django.db import connection
+
+    from telephony.models import CampaignContact, DialAttempt
+
+    with center.in_tenant():
+        cc = CampaignContact.objects.get(campaign_id=campaign_pk)
+        out = (cc.status, cc.last_outcome, DialAttempt.objects.filter(contact=cc).values_list("agent__email",
+                                                                                                  flat=True).first())
+    connection.set_schema_to_public()
+    return out
+
+
+def test_a_preview_agent_sees_the_record_dials_talks_and_records_the_result(telephony_site, people,
+                                                                              django_db_blocker):
+    from telephony.sandbox.carrier import Callee
+
+    carrier, web_port, _carrier_port = telephony_site
+    center = off_loop(django_db_blocker, build_center, django_db_blocker)
+    ada = "+12125550991"
+    carrier.callees[ada] = Callee(outcome="human", ring_s=1, talk_s=5)
+    campaign = off_loop(django_db_blocker, _preview_campaign, center, ada)
+    base = f"http://{center.host}:{web_port}"
+
+    desk = people("agent1")
+    sign_in(desk, base, center.users["agent1"].email, PASSWORD, "/desk")
+    expect(desk.locator("#softphone-status")).to_have_text("ready")
+    desk.click("#go-available")
+    expect(desk.locator("#my-state")).to_have_text("Available")
+    expect(desk.locator("#my-campaigns")).to_contain_text("Win-back")
+    desk.locator("#my-campaigns button", has_text="Next contact").click()
+    expect(desk.locator("#cc-name")).to_have_text("Ada Lovelace")  # the record before the dial
+    expect(desk.locator("#cc-script")).to_contain_text("about your renewal")
+    desk.click("#cc-dial")
+    expect(desk.locator("#call-status")).to_have_text("connected")  # Ada picked up; auto-answered
+    expect(desk.locator("#caller-ani")).to_have_text(ada)
+    expect(desk.locator("#my-state")).to_have_text("Wrap-up", timeout=15_000)  # Ada hung up after 5 s
+    desk.select_option("#cc-outcome", "sale")
+    desk.fill("#cc-note", "renewed for a year")
+    desk.click("#cc-save")
+    expect(desk.locator("#cc-note-line")).to_have_text("Result saved.")
+    expect(desk.locator("#my-campaigns")).to_contain_text("Win-back")  # back to the list for the next one
+    assert off_loop(django_db_blocker, _contact, center, campaign) == ("done", "sale", center.users["agent1"].email)

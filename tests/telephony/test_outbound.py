@@ -24,6 +24,7 @@ def _campaign(center, *, mode="progressive", numbers=(NY,), **kw):
     from telephony.outbound.campaigns import contacts_add
 
     with center.in_tenant():
+        kw.setdefault("goal_codes", ["sale", "appointment"])
         c = Campaign.objects.create(name=f"C{random.randint(0, 10**9)}", mode=mode, **kw)  # noqa: S311
         contacts_add(campaign=c, rows=[{"number": n} for n in numbers], source="test list")
     return c
@@ -388,7 +389,7 @@ def test_campaign_api_lifecycle_lists_preview_and_compliance_export(center):
     at_cap = sup.post("/api/v1/campaigns", {"name": "At the cap", "abandon_cap": "0.03"},
                       content_type="application/json")
     assert at_cap.status_code == 201 and at_cap.json()["abandon_cap"] == "0.030"  # the ceiling itself is allowed
-    c = sup.post("/api/v1/campaigns", {"name": "Renewals", "mode": "preview", "pilot_calls": 0,
+    c = sup.post("/api/v1/campaigns", {"name": "Renewals", "mode": "preview", "pilot_calls": 0, "goal_codes": ["sale"],
                                        "agents": [center.users["agent1"].pk], "calling_from": "00:00",
                                        "calling_until": "23:59"}, content_type="application/json").json()
     assert c["state"] == "draft"
@@ -445,7 +446,7 @@ def outbound_routes():
 def test_outbound_routes_never_cross_tenants(center, cast):
     import re
 
-    from telephony.models import Campaign, CampaignContact, DncEntry
+    from telephony.models import Campaign, CampaignContact, DialAttempt, DncEntry
 
     c = _campaign(center, numbers=(NY,))
     with center.in_tenant():
@@ -453,23 +454,30 @@ def test_outbound_routes_never_cross_tenants(center, cast):
         DncEntry.objects.create(number=LA, source="company", reason="A's secret reason")
         cc = CampaignContact.objects.get(campaign=c)
         before = (Campaign.objects.count(), CampaignContact.objects.count(), DncEntry.objects.count())
-    b = cast.b.api(cast.b.token("admin"))
+    callers = [cast.b.api(cast.b.token("admin")), cast.b.api(cast.b.token("agent"))]  # staff-only and agent routes
     a_token = center.api("supervisor") and center.tokens["supervisor"]
+    with center.in_tenant():
+        CampaignContact.objects.filter(pk=cc.pk).update(status="locked", locked_by=center.users["agent1"])
     for route in outbound_routes():
         pk = cc.pk if "campaign-contacts" in route else c.pk
         path = re.sub(r"<int:\w+>", str(pk), route)
         for method in ("get", "post", "patch"):
-            resp = getattr(b, method)(path, {"to": "approved", "outcome": "sale", "number": LA},
-                                      content_type="application/json") if method != "get" else b.get(
-                path, {"number": LA})
-            assert resp.status_code != 500, (method, path)
-            if "<int:" in route:
-                assert resp.status_code in (404, 405), (method, path, resp.status_code)
-            assert "A's secret" not in resp.content.decode(), (method, path)
+            codes = set()
+            for b in callers:
+                resp = getattr(b, method)(path, {"to": "approved", "outcome": "sale", "number": LA},
+                                          content_type="application/json") if method != "get" else b.get(
+                    path, {"number": LA})
+                assert resp.status_code != 500, (method, path)
+                assert "A's secret" not in resp.content.decode(), (method, path)
+                codes.add(resp.status_code)
+            if "<int:" in route:  # refused by role, or not found for whoever may use the route
+                assert codes <= {403, 404, 405} and codes & {404, 405}, (method, path, codes)
         assert cast.b.api(a_token).get(path).status_code == 401, path
     with center.in_tenant():
         assert (Campaign.objects.count(), CampaignContact.objects.count(), DncEntry.objects.count()) == before
         assert Campaign.objects.get(pk=c.pk).state == "draft"
+        assert CampaignContact.objects.get(pk=cc.pk).status == "locked"  # not dialled, skipped or resulted by B
+        assert not DialAttempt.objects.exists()
 
 
 def campaign_pages():
@@ -701,3 +709,45 @@ def test_inbound_calls_waiting_pull_blended_agents_back(center):
     with center.in_tenant():
         assert DialAttempt.objects.filter(campaign=c).count() == 1  # no dial placed for the pulled-back agent
         assert Call.objects.get(pk=inbound.pk).direction == "inbound"
+
+
+def test_preview_agent_sees_the_record_dials_it_and_records_the_result(center):
+    """Preview (OUT-2): the agent takes the next record, dials it (checked again at that
+    moment); the answer comes to them, not to another agent; skip puts a record back
+    untouched; 'do not call' as a result is an opt-out everywhere."""
+    from telephony.models import CampaignContact, DialAttempt, DncEntry
+    from telephony.sandbox.carrier import Callee
+
+    ada, bo = "+12125550881", "+12125550882"
+    center.carrier.callees[ada] = Callee(outcome="human", ring_s=3, talk_s=20)
+    c = _running(center, mode="preview", numbers=[ada, bo], agents=("agent1", "agent2"))
+    center.ready("agent1")
+    center.ready("agent2")
+    agent = center.api("agent1")
+    first = agent.post(f"/api/v1/campaigns/{c.pk}/next").json()
+    desk = agent.get("/api/v1/desk").json()["outbound"]
+    assert desk["contact"]["number"] == first["contact"]["number"] == ada and not desk["contact"]["dialled"]
+    assert "sale" in desk["contact"]["results"] and desk["campaigns"][0]["mode"] == "preview"
+    assert center.api("agent2").post(f"/api/v1/campaign-contacts/{first['contact']['id']}/dial").status_code == 409
+    dialled = agent.post(f"/api/v1/campaign-contacts/{first['contact']['id']}/dial")
+    assert dialled.status_code == 200, dialled.content
+    center.advance(5)  # answered at 3 s: to agent1, who dialled, though agent2 has been free longer
+    assert center.state("agent1") == "on_call" and center.state("agent2") == "available"
+    assert agent.get("/api/v1/desk").json()["outbound"]["contact"]["dialled"] is True
+    center.advance(25)
+    bad = agent.post(f"/api/v1/campaign-contacts/{first['contact']['id']}/result", {"outcome": "teleport"},
+                     content_type="application/json")
+    assert bad.status_code == 400 and "outcome" in bad.json()["error"]["fields"]
+    ok = agent.post(f"/api/v1/campaign-contacts/{first['contact']['id']}/result",
+                    {"outcome": "do_not_call", "note": "asked us to stop"}, content_type="application/json")
+    assert ok.status_code == 200 and ok.json()["status"] == "done"
+    with center.in_tenant():
+        assert DncEntry.objects.filter(number=ada, source="opt_out").exists()  # opted out everywhere
+        assert DialAttempt.objects.get(campaign=c, number=ada).agent == center.users["agent1"]
+    second = center.api("agent2").post(f"/api/v1/campaigns/{c.pk}/next").json()
+    assert second["contact"]["number"] == bo
+    skipped = center.api("agent2").post(f"/api/v1/campaign-contacts/{second['contact']['id']}/skip")
+    assert skipped.status_code == 200 and skipped.json()["status"] == "pending"
+    with center.in_tenant():
+        cc = CampaignContact.objects.get(number=bo, campaign=c)
+        assert (cc.attempts, cc.locked_by, cc.status) == (0, None, "pending")  # back untouched

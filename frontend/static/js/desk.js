@@ -8,7 +8,8 @@ document.addEventListener("alpine:init", () => {
   window.Alpine.data("desk", () => ({
     link: "connecting",
     me: null, ringing: [], call: null, today: {}, reasons: [], dispositions: [], queues: [], colleagues: [],
-    callbacks: [], backlog: [],
+    callbacks: [], backlog: [], outbound: { campaigns: [], contact: null }, campaignNote: "",
+    ccResult: { outcome: "", objection: "", grade: "", callback_at: "", note: "" },
     now: Date.now(), error: "", busy: false, reason: "break",
     kb: { q: "", results: [], searched: false, open: null }, identityDone: false,
     keypad: false, newContact: { first_name: "", last_name: "", email: "" }, contactNote: "",
@@ -51,8 +52,12 @@ document.addEventListener("alpine:init", () => {
         const s = await H.api("GET", "/api/v1/desk");
         const prevCall = this.call && this.call.id;
         const firstLoad = !this.queues.length;
+        const prevContact = this.outbound.contact && this.outbound.contact.id;
         Object.assign(this, { me: s.me, ringing: s.ringing, call: s.call, today: s.today, reasons: s.reasons,
-          dispositions: s.dispositions, queues: s.queues, colleagues: s.colleagues });
+          dispositions: s.dispositions, queues: s.queues, colleagues: s.colleagues, outbound: s.outbound });
+        if (s.outbound.contact && s.outbound.contact.id !== prevContact) {
+          this.ccResult = { outcome: "", objection: "", grade: s.outbound.contact.grade || "", callback_at: "", note: "" };
+        }
         if (firstLoad && s.queues.length) this.socket.send({ type: "subscribe", queues: s.queues.map((q) => q.id) });
         if (this.call && this.call.id !== prevCall) {
           this.wrap = { disposition: "", notes: "", next: "available", reason: "break" };
@@ -196,6 +201,28 @@ document.addEventListener("alpine:init", () => {
       const call = this.softphone.device && this.softphone.device.calls && this.softphone.device.calls[0];
       if (call) { call.sendDigits(key); return; }  // Twilio: in-band from the browser's own audio
       return this.act(() => H.api("POST", `/api/v1/calls/${this.call.id}/digits`, { digits: key }));
+    },
+    // ---- outbound campaigns: preview a record, dial or skip it, record the result
+    campaignNext(c) {
+      return this.act(async () => {
+        const r = await H.api("POST", `/api/v1/campaigns/${c.id}/next`);
+        this.campaignNote = r.contact ? (r.may_dial ? "" : "Not dialable now: " + Object.entries(r.checks)
+          .filter(([, v]) => v !== "ok").map(([k, v]) => `${k}: ${v}`).join("; ")) : "Nothing to call in this campaign now.";
+      });
+    },
+    campaignDial() {
+      return this.act(() => H.api("POST", `/api/v1/campaign-contacts/${this.outbound.contact.id}/dial`));
+    },
+    campaignSkip() {
+      return this.act(() => H.api("POST", `/api/v1/campaign-contacts/${this.outbound.contact.id}/skip`));
+    },
+    campaignResult() {
+      const r = this.ccResult, body = { outcome: r.outcome, objection: r.objection, grade: r.grade, note: r.note };
+      if (r.outcome === "callback") body.callback_at = r.callback_at ? new Date(r.callback_at).toISOString() : null;
+      return this.act(async () => {
+        await H.api("POST", `/api/v1/campaign-contacts/${this.outbound.contact.id}/result`, body);
+        this.campaignNote = "Result saved.";
+      });
     },
     completeTransfer() { return this.act(() => H.api("POST", `/api/v1/calls/${this.call.id}/transfer/complete`)); },
     cancelConsult() { return this.act(() => H.api("POST", `/api/v1/calls/${this.call.id}/transfer/cancel`)); },
