@@ -86,10 +86,26 @@ def _clean_roles(roles: Iterable[str]) -> list[str]:
 
 
 def _grant_roles(user: User, roles: list[str]) -> None:
-    RoleGrant.objects.filter(user=user).exclude(role__in=roles).delete()
+    dropped = RoleGrant.objects.filter(user=user).exclude(role__in=roles)
+    supervisor_before = dropped.filter(role=Role.SUPERVISOR).exists()
+    dropped.delete()
     existing = set(RoleGrant.objects.filter(user=user).values_list("role", flat=True))
     RoleGrant.objects.bulk_create(RoleGrant(user=user, role=r) for r in roles if r not in existing)
     user.__dict__.pop("_role_cache", None)
+    if supervisor_before or (Role.SUPERVISOR in roles and Role.SUPERVISOR not in existing):
+        _supervisor_seats_changed()
+
+
+def _supervisor_seats_changed() -> None:
+    """Per-supervisor-seat add-ons are charged from the day the count changes (BIL-1)."""
+    from django.db import connection
+
+    from billing.entitlements import entitlement_snapshot
+    from tenants.models import INTERNAL_STATES
+
+    tenant = getattr(connection, "tenant", None)
+    if tenant is not None and getattr(tenant, "pk", None) and tenant.state not in INTERNAL_STATES:
+        entitlement_snapshot(tenant=tenant)
 
 
 def user_create_active(*, email: str, password: str, full_name: str = "", roles: list[str]) -> User:
@@ -191,6 +207,8 @@ def invitation_accept(*, raw_token: str, password: str, full_name: str = "") -> 
     user.save(update_fields=["password", "status", "full_name"])
     inv.accepted_at = timezone.now()
     inv.save(update_fields=["accepted_at"])
+    if user.has_role(Role.SUPERVISOR):
+        _supervisor_seats_changed()
     audit_record(actor=user, action="user.join", target=user, summary=f"{user.email} accepted the invitation")
     return user
 
@@ -213,6 +231,8 @@ def user_disable(*, user: User, actor: User, ip: str | None = None) -> User:
     user.save(update_fields=["status"])
     Invitation.objects.filter(user=user, accepted_at__isnull=True).delete()
     _revoke_access(user)
+    if user.has_role(Role.SUPERVISOR):
+        _supervisor_seats_changed()
     audit_record(actor=actor, action="user.disable", target=user, ip=ip, summary=f"Disabled {user.email}")
     return user
 
@@ -232,6 +252,8 @@ def user_enable(*, user: User, actor: User, ip: str | None = None) -> User:
     # A disabled invitee never set a password: they come back as invited and need a new link.
     user.status = UserStatus.ACTIVE if user.has_usable_password() else UserStatus.INVITED
     user.save(update_fields=["status"])
+    if user.has_role(Role.SUPERVISOR):
+        _supervisor_seats_changed()
     audit_record(actor=actor, action="user.enable", target=user, ip=ip, summary=f"Re-enabled {user.email}")
     return user
 

@@ -185,6 +185,9 @@ def tenant_transition(*, tenant: Tenant, to_state: str, actor_email: str = "", r
     if to_state == TenantState.CLOSED:
         tenant.deletion_due_at = timezone.now() + timedelta(days=CLOSED_RETENTION_DAYS)
     tenant.save(update_fields=["state", "state_changed_at", "deletion_due_at"])
+    from billing.entitlements import entitlement_snapshot
+
+    entitlement_snapshot(tenant=tenant)  # a trial is free and nothing is charged once closed
     with tenant_context(tenant):
         audit_record(actor=None, actor_email=actor_email, actor_kind=AuditEvent.ActorKind.OPERATOR,
                      action="tenant.state", target=tenant,
@@ -210,6 +213,9 @@ def tenant_set_feature(*, tenant: Tenant, feature: str, enabled: bool | None, ac
     else:
         FeatureOverride.objects.update_or_create(tenant=tenant, feature=feature,
                                                  defaults={"enabled": enabled, "reason": reason})
+    from billing.entitlements import entitlement_snapshot
+
+    entitlement_snapshot(tenant=tenant)  # an add-on is paid for from the day it is switched on
     with tenant_context(tenant):
         state = {True: "enabled", False: "disabled", None: "reset to plan default"}[enabled]
         audit_record(actor=None, actor_email=actor_email, actor_kind=AuditEvent.ActorKind.OPERATOR,
@@ -233,6 +239,9 @@ def tenant_set_seat_cap(*, tenant: Tenant, seat_cap: int, actor: User) -> Tenant
     previous = tenant.seat_cap
     Tenant.objects.filter(pk=tenant.pk).update(seat_cap=seat_cap)
     tenant.seat_cap = seat_cap
+    from billing.entitlements import entitlement_snapshot
+
+    entitlement_snapshot(tenant=tenant)  # seat rent follows the seat count from today
     with tenant_context(tenant):  # the tenant's own log, whoever calls
         audit_record(actor=actor, action="tenant.seats", target=tenant,
                      summary=f"Seat count changed from {previous} to {seat_cap}")

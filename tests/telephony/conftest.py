@@ -163,11 +163,15 @@ def center(django_db_setup, django_db_blocker):
 def drop_center(c: Center, django_db_blocker) -> None:
     """Drop the test's tenant: every schema left behind makes Postgres' catalog (and so
     each later schema clone) slower for the rest of the session."""
+    from billing.models import Invoice, UsageRecord
     from tenants.models import Tenant
 
     with django_db_blocker.unblock():
         connection.set_schema_to_public()
         for tenant in Tenant.objects.filter(pk=c.tenant.pk):
+            # Billing records protect a tenant from deletion (money must not vanish); a test's go with it.
+            UsageRecord.objects.filter(tenant=tenant).delete()
+            Invoice.objects.filter(tenant=tenant).delete()
             tenant.delete(force_drop=True)
         # A backend that has created and dropped many schemas carries their catalog cache
         # and gets slower at every DDL (DROP SCHEMA took minutes by the 200th tenant); a

@@ -21,6 +21,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from accounts.services import audit_record
+from config.calendar import month_bounds
 from config.errors import ServiceError, field_error
 from reports.selectors import tenant_tz
 from wfm.models import AgentWorkRule, LatenessRecord, LeaveRequest, Schedule, ScheduledShift, SwapRequest
@@ -52,11 +53,6 @@ def _days(first: date, last: date):
     while d <= last:
         yield d
         d += timedelta(days=1)
-
-
-def month_bounds(year: int, month: int) -> tuple[date, date]:
-    first = date(year, month, 1)
-    return first, (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
 
 
 def _months(first: date, last: date) -> list[tuple[int, int]]:
