@@ -6,16 +6,23 @@ carrying the latest row at or before it."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from billing.models import AddOn, EntitlementDay
 
 
-def billing_today(tenant) -> date:
-    """Today in the platform's billing timezone (settings.TIME_ZONE)."""
-    return timezone.localdate()
+def platform_tz() -> ZoneInfo:
+    return ZoneInfo(settings.PLATFORM_TIMEZONE)
+
+
+def billing_today(tenant=None) -> date:
+    """Today in the platform's billing timezone (PLATFORM_TIMEZONE): days and months of
+    billing begin at its midnight."""
+    return timezone.now().astimezone(platform_tz()).date()
 
 
 def paid_addons(tenant) -> list[str]:

@@ -18,14 +18,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from billing.entitlements import entitlements_by_day
+from billing.entitlements import billing_today, entitlements_by_day, platform_tz
 from billing.models import AddOn, BillingAccount, Invoice, InvoiceCounter, InvoiceLine, UsageRecord
 from billing.rating import usage_rate
 from billing.usage import usage_collect
@@ -48,10 +46,15 @@ class Line:
     amount: Decimal
 
 
+def period_start(period: date) -> datetime:
+    """The instant the month starts, in the platform's billing timezone."""
+    return datetime.combine(period.replace(day=1), time(0), tzinfo=platform_tz())
+
+
 def period_end(period: date) -> datetime:
     """The instant the month ends, in the platform's billing timezone."""
     _, last = month_bounds(period.year, period.month)
-    return datetime.combine(last + timedelta(days=1), time(0), tzinfo=ZoneInfo(settings.TIME_ZONE))
+    return datetime.combine(last + timedelta(days=1), time(0), tzinfo=platform_tz())
 
 
 def fixed_lines(*, tenant, period: date) -> list[Line]:
@@ -144,7 +147,7 @@ def invoice_for(*, tenant, period: date, now: datetime | None = None) -> Invoice
         invoice = Invoice.objects.create(
             tenant=tenant, period=period, number=_next_number(period), currency=tenant.currency, subtotal=subtotal,
             tax_rate=account.tax_rate, tax=tax, total=subtotal + tax, issued_at=now,
-            due_on=timezone.localdate(now) + timedelta(days=account.payment_terms_days))
+            due_on=now.astimezone(platform_tz()).date() + timedelta(days=account.payment_terms_days))
         InvoiceLine.objects.bulk_create(
             InvoiceLine(invoice=invoice, kind=line.kind, description=line.description[:200], quantity=line.quantity,
                         unit=line.unit, unit_price=line.unit_price, amount=line.amount, position=i)
@@ -172,3 +175,9 @@ def invoice_run(*, period: date, now: datetime | None = None, tenant_ids: list[i
         else:
             made += 1
     return {"invoiced": made, "already": existing, "nothing_to_bill": nothing}
+
+
+def last_month(today: date | None = None) -> date:
+    """The first day of the month before `today` (platform timezone)."""
+    today = today or billing_today()
+    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)

@@ -5,7 +5,7 @@ from django.urls import path
 
 from config.health import healthz
 from config.urls_api_common import schema_urls
-from frontend import public_views
+from frontend import operator_views, public_views
 from tenants.api import SignupView
 
 admin.site.site_header = "Hostline operator console"
@@ -16,6 +16,10 @@ urlpatterns = [
     path("signup", public_views.signup, name="signup"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("operator/billing", operator_views.billing_console, name="operator-billing"),
+    path("operator/billing/run", operator_views.billing_run, name="operator-billing-run"),
+    path("operator/billing/daily.csv", operator_views.daily_report, name="operator-billing-daily"),
+    path("operator/invoices/<int:pk>/pdf", operator_views.invoice_pdf, name="operator-invoice-pdf"),
     path("api/v1/signup", SignupView.as_view(), name="api-signup"),
     *schema_urls("config.urls_public"),
 ]

@@ -10,6 +10,7 @@ from crm import api_care as crm_care
 from crm import api_kb as crm_kb
 from crm import api_privacy as crm_privacy
 from frontend import (
+    billing_views,
     care_views,
     console_views,
     crm_views,
@@ -280,6 +281,10 @@ urlpatterns = [
     path("my-schedule/swaps/<int:pk>/respond", wfm_views.my_swap_respond, name="my-swap-respond"),
     path("cases/<int:pk>/action", crm_views.case_action, name="case-action"),
     path("wallboard", tenant_views.wallboard, name="wallboard"),
+    path("billing", billing_views.billing_page, name="billing"),
+    path("billing/invoices/<int:pk>", billing_views.invoice_page, name="billing-invoice"),
+    path("billing/invoices/<int:pk>/pdf", billing_views.invoice_pdf, name="billing-invoice-pdf"),
+    path("billing/statement", billing_views.cdr_statement, name="billing-statement"),
     path("console/users", tenant_views.users_page, name="console-users"),
     path("console/users/invite", tenant_views.users_invite, name="console-users-invite"),
     path("console/users/<int:pk>", tenant_views.user_edit, name="console-user-edit"),

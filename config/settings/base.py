@@ -6,6 +6,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import environ
+from celery.schedules import crontab
 
 from config import embedded
 
@@ -147,7 +148,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
-CELERY_TIMEZONE = env("PLATFORM_TIMEZONE", default="UTC")
+# The operator's timezone: billing months start at midnight here; beat's crontabs run in it.
+PLATFORM_TIMEZONE = env("PLATFORM_TIMEZONE", default="UTC")
+CELERY_TIMEZONE = PLATFORM_TIMEZONE
 CELERY_BEAT_SCHEDULE: dict = {
     "tenant-pool-refill": {"task": "tenants.pool_refill", "schedule": 600.0},
 }
@@ -249,6 +252,9 @@ CELERY_BEAT_SCHEDULE["wfm-intraday"] = {"task": "wfm.intraday_check_all", "sched
 REPORTS_SUMMARY_HOUR = env.int("REPORTS_SUMMARY_HOUR", default=7)  # tenant-local hour the daily summary goes out
 CELERY_BEAT_SCHEDULE["telephony-recordings-expire"] = {"task": "telephony.recordings_expire_all",
                                                        "schedule": 24 * 3600.0}
+CELERY_BEAT_SCHEDULE["billing-usage"] = {"task": "billing.usage_collect_all", "schedule": 900.0}
+CELERY_BEAT_SCHEDULE["billing-monthly-invoices"] = {"task": "billing.invoice_run_last_month",
+                                                    "schedule": crontab(day_of_month="1", hour="2", minute="0")}
 CELERY_BEAT_SCHEDULE["outbound-dial-tick"] = {"task": "outbound.dial_tick_all", "schedule": 2.0,
                                               "options": {"expires": 4}}
 CELERY_BEAT_SCHEDULE["telephony-sweep"] = {"task": "telephony.sweep_all", "schedule": 2.0,

@@ -1,0 +1,26 @@
+"""Billing's beat jobs: meter and rate usage every 15 minutes; invoice last month on the 1st
+(02:00 in the platform timezone). Both are idempotent: a retried or doubled run adds nothing."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="billing.usage_collect_all", time_limit=1800, soft_time_limit=1700)
+def usage_collect_all() -> dict:
+    from billing.rating import usage_rate
+    from billing.usage import usage_collect
+    from tenants.models import INTERNAL_STATES, Tenant
+
+    added = 0
+    for tenant in Tenant.objects.exclude(state__in=INTERNAL_STATES).order_by("pk"):
+        added += usage_collect(tenant=tenant)
+    return {"added": added, **usage_rate()}
+
+
+@shared_task(name="billing.invoice_run_last_month", time_limit=3600, soft_time_limit=3500, acks_late=True,
+             autoretry_for=(Exception,), retry_backoff=60, max_retries=5)
+def invoice_run_last_month() -> dict:
+    from billing.invoicing import invoice_run, last_month
+
+    return invoice_run(period=last_month())
