@@ -26,7 +26,7 @@ from django.utils import timezone
 from billing.entitlements import billing_today, entitlements_by_day, platform_tz
 from billing.models import AddOn, BillingAccount, Invoice, InvoiceCounter, InvoiceLine, UsageRecord
 from billing.rating import usage_rate
-from billing.usage import usage_collect
+from billing.usage import usage_collect, usage_meter_all
 from config.calendar import month_bounds
 
 CENT = Decimal("0.01")
@@ -126,13 +126,15 @@ def _lock(tenant_pk: int, period: date) -> None:
         cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [0x484C, key - 2**31])
 
 
-def invoice_for(*, tenant, period: date, now: datetime | None = None) -> Invoice | None:
+def invoice_for(*, tenant, period: date, now: datetime | None = None, meter: bool = True) -> Invoice | None:
     """The tenant's invoice for the month starting `period`: made once, returned thereafter.
-    None when there is nothing to bill (a trial all month, say)."""
+    None when there is nothing to bill (a trial all month, say). `meter=False` when the
+    caller has just metered and priced the usage (the monthly run does it for all at once)."""
     period = period.replace(day=1)
     now = now or timezone.now()
-    usage_collect(tenant=tenant, until=min(now, period_end(period)))
-    usage_rate(tenant_ids=[tenant.pk])
+    if meter:
+        usage_collect(tenant=tenant, until=min(now, period_end(period)))
+        usage_rate(tenant_ids=[tenant.pk])
     with transaction.atomic():
         _lock(tenant.pk, period)
         existing = Invoice.objects.filter(tenant=tenant, period=period).first()
@@ -165,9 +167,10 @@ def invoice_run(*, period: date, now: datetime | None = None, tenant_ids: list[i
     tenants = Tenant.objects.exclude(state__in=INTERNAL_STATES).select_related("edition").order_by("pk")
     if tenant_ids is not None:
         tenants = tenants.filter(pk__in=tenant_ids)
+    usage_meter_all(tenant_ids=[t.pk for t in tenants], until=min(now or timezone.now(), period_end(period)))
     for tenant in tenants:
         before = Invoice.objects.filter(tenant=tenant, period=period.replace(day=1)).exists()
-        invoice = invoice_for(tenant=tenant, period=period, now=now)
+        invoice = invoice_for(tenant=tenant, period=period, now=now, meter=False)
         if invoice is None:
             nothing += 1
         elif before:

@@ -125,7 +125,8 @@ class UsageRecord(models.Model):
         RECORDING_STORAGE = "recording_storage", "Recording storage (GB-month)"
         ONE_OFF = "one_off", "One-off charge"
 
-    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.PROTECT, related_name="usage")
+    # Indexed by the (tenant, …) composites below; a lone tenant index would only slow inserts.
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.PROTECT, related_name="usage", db_index=False)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     source = models.CharField(max_length=64, help_text="Call SID, storage month or charge reference.")
     occurred_at = models.DateTimeField()
@@ -135,12 +136,15 @@ class UsageRecord(models.Model):
     quantity = models.DecimalField(max_digits=14, decimal_places=6, default=Decimal("0"))
     description = models.CharField(max_length=200, blank=True)
     carrier_cost = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
-    rate = models.ForeignKey(Rate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    rate = models.ForeignKey(Rate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                             db_index=False)  # rates are rarely deleted; a million-row index is not worth it
     billed_seconds = models.PositiveIntegerField(null=True, blank=True)
     amount = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
     rating_error = models.CharField(max_length=200, blank=True)
+    # Not indexed on its own: reads go by (tenant, occurred_at), and marking a month's records
+    # invoiced stays a cheap update.
     invoice = models.ForeignKey("billing.Invoice", null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="usage")
+                                related_name="usage", db_index=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant", "kind", "source"], name="uniq_usage_source")]

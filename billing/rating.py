@@ -1,13 +1,15 @@
-"""BIL-2 rating, set-based: one UPDATE prices every unrated call record.
+"""BIL-2 rating, set-based: SQL prices whole sets of calls at once, never a Python loop.
 
-For each record the tenant's edition's deck is searched for the longest prefix of the
-destination (E.164) for the record's direction — the destination's own prefixes are listed
-and matched by equality on the (deck, direction, prefix) index, longest first. The price:
+`priced_sql` is the one rating engine. Given any set of calls (tenant, direction, number,
+seconds, carrier cost) it finds, for each distinct (deck, direction, number), the longest
+prefix the tenant's edition's deck holds — the number's own prefixes are listed and matched
+by equality on the (deck, direction, prefix) index, longest first — and prices each call:
 billed seconds = the first increment, then whole next increments, at least the minimum;
 amount = billed minutes × the per-minute price, or for a pass-through prefix the carrier's
-cost plus the edition's markup; 6 decimals, half up. A record with no matching prefix is not
-dropped: it keeps no amount and a rating error the operator sees, and is priced on the next
-run once the deck has the prefix.
+cost plus the edition's markup; 6 decimals, half up. A call with no matching prefix gets no
+amount and a rating error the operator sees; it is priced by `usage_rate` once the deck has
+the prefix. The usage collector prices as it inserts (one write per record); `usage_rate`
+prices what is left.
 """
 
 from __future__ import annotations
@@ -16,55 +18,69 @@ from django.db import connection
 
 from billing.models import UsageRecord
 
-_RATE_SQL = """
-WITH matched AS (
-  SELECT u.id, r.id AS rate_id, r.per_minute, r.first_increment_s AS first_s, r.next_increment_s AS next_s,
-         r.minimum_s, r.pass_through, e.carrier_markup_pct, u.carrier_cost, u.seconds, u.destination,
-         u.direction, d.name AS deck
-    FROM billing_usagerecord u
-    JOIN tenants_tenant t ON t.id = u.tenant_id
-    LEFT JOIN billing_edition e ON e.id = t.edition_id
-    LEFT JOIN billing_ratedeck d ON d.id = e.rate_deck_id
-    LEFT JOIN LATERAL (
-      SELECT r.* FROM billing_rate r
-       WHERE r.deck_id = d.id AND r.direction = u.direction
-         AND r.prefix = ANY (ARRAY(SELECT left(u.destination, n) FROM generate_series(2, length(u.destination)) n))
-       ORDER BY length(r.prefix) DESC LIMIT 1) r ON true
-   WHERE u.kind = 'call' AND u.amount IS NULL AND u.invoice_id IS NULL {only}
-),
-priced AS (
-  SELECT id, rate_id, deck, destination, direction,
-         CASE WHEN rate_id IS NULL THEN NULL
-              ELSE greatest(minimum_s, CASE WHEN seconds <= first_s THEN first_s
-                   ELSE first_s + ceil((seconds - first_s)::numeric / next_s)::int * next_s END) END AS billed,
-         pass_through, carrier_markup_pct, carrier_cost, per_minute
-    FROM matched
-)
+
+def priced_sql(source: str) -> str:
+    """SELECT of `source`'s columns plus rate_id, billed_seconds, amount and rating_error.
+    `source` must yield tenant_id, direction, destination, seconds and carrier_cost."""
+    return f"""
+    WITH src AS ({source}),
+    plan AS (
+      SELECT t.id AS tenant_id, d.id AS deck_id, d.name AS deck, e.carrier_markup_pct AS markup
+        FROM tenants_tenant t LEFT JOIN billing_edition e ON e.id = t.edition_id
+        LEFT JOIN billing_ratedeck d ON d.id = e.rate_deck_id
+       WHERE t.id IN (SELECT DISTINCT tenant_id FROM src)),
+    numbers AS (
+      SELECT DISTINCT p.deck_id, s.direction, s.destination FROM src s JOIN plan p USING (tenant_id)
+       WHERE p.deck_id IS NOT NULL),
+    best AS (
+      SELECT n.deck_id, n.direction, n.destination, r.id AS rate_id, r.per_minute, r.first_increment_s AS first_s,
+             r.next_increment_s AS next_s, r.minimum_s, r.pass_through
+        FROM numbers n LEFT JOIN LATERAL (
+          SELECT * FROM billing_rate r
+           WHERE r.deck_id = n.deck_id AND r.direction = n.direction
+             AND r.prefix = ANY (ARRAY(SELECT left(n.destination, k)
+                                         FROM generate_series(2, least(length(n.destination), 16)) k))
+           ORDER BY length(r.prefix) DESC LIMIT 1) r ON true),
+    joined AS (
+      SELECT s.*, p.deck, p.markup, b.rate_id, b.per_minute, b.pass_through, b.first_s, b.next_s, b.minimum_s,
+             CASE WHEN b.rate_id IS NULL THEN NULL
+                  ELSE greatest(b.minimum_s, CASE WHEN s.seconds <= b.first_s THEN b.first_s
+                       ELSE b.first_s + ceil((s.seconds - b.first_s)::numeric / b.next_s)::int * b.next_s END)
+             END AS billed
+        FROM src s JOIN plan p USING (tenant_id)
+        LEFT JOIN best b ON b.deck_id = p.deck_id AND b.direction = s.direction AND b.destination = s.destination)
+    SELECT j.*, j.billed AS billed_seconds,
+           CASE WHEN j.rate_id IS NULL THEN NULL
+                WHEN j.pass_through AND j.carrier_cost IS NULL THEN NULL
+                WHEN j.pass_through THEN round(j.carrier_cost * (1 + j.markup / 100), 6)
+                ELSE round(j.billed * j.per_minute / 60, 6) END AS amount,
+           CASE WHEN j.deck IS NULL THEN 'The tenant''s plan has no rate deck.'
+                WHEN j.rate_id IS NULL THEN 'No ' || j.direction || ' rate in ' || j.deck || ' for '
+                                            || j.destination || '.'
+                WHEN j.pass_through AND j.carrier_cost IS NULL THEN 'Pass-through rate but no carrier cost yet.'
+                ELSE '' END AS rating_error
+      FROM joined j"""
+
+
+_RERATE_SQL = """
 UPDATE billing_usagerecord u
-   SET rate_id = p.rate_id,
-       billed_seconds = p.billed,
-       amount = CASE WHEN p.rate_id IS NULL THEN NULL
-                     WHEN p.pass_through AND p.carrier_cost IS NULL THEN NULL
-                     WHEN p.pass_through THEN round(coalesce(p.carrier_cost, 0) * (1 + p.carrier_markup_pct / 100), 6)
-                     ELSE round(p.billed * p.per_minute / 60, 6) END,
-       rating_error = CASE
-         WHEN p.deck IS NULL THEN 'The tenant''s plan has no rate deck.'
-         WHEN p.rate_id IS NULL THEN 'No ' || p.direction || ' rate in ' || p.deck || ' for ' || p.destination || '.'
-         WHEN p.pass_through AND p.carrier_cost IS NULL THEN 'Pass-through rate but no carrier cost yet.'
-         ELSE '' END
-  FROM priced p
+   SET rate_id = p.rate_id, billed_seconds = p.billed_seconds, amount = p.amount, rating_error = p.rating_error
+  FROM ({priced}) p
  WHERE u.id = p.id
 """
+
+_UNRATED = ("SELECT id, tenant_id, direction, destination, seconds, carrier_cost FROM billing_usagerecord "
+            "WHERE kind = 'call' AND amount IS NULL AND invoice_id IS NULL {only}")
 
 
 def usage_rate(*, tenant_ids: list[int] | None = None) -> dict[str, int]:
     """Price every unrated, uninvoiced call record (of these tenants); returns how many were
-    priced and how many could not be."""
+    priced and how many still could not be."""
     only, params = "", {}
     if tenant_ids is not None:
-        only, params = "AND u.tenant_id = ANY(%(tenants)s)", {"tenants": list(tenant_ids)}
+        only, params = "AND tenant_id = ANY(%(tenants)s)", {"tenants": list(tenant_ids)}
     with connection.cursor() as cur:
-        cur.execute(_RATE_SQL.format(only=only), params)
+        cur.execute(_RERATE_SQL.format(priced=priced_sql(_UNRATED.format(only=only))), params)
         touched = cur.rowcount
     unrated = UsageRecord.objects.filter(kind=UsageRecord.Kind.CALL, amount__isnull=True, invoice__isnull=True)
     if tenant_ids is not None:

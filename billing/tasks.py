@@ -8,14 +8,9 @@ from celery import shared_task
 
 @shared_task(name="billing.usage_collect_all", time_limit=1800, soft_time_limit=1700)
 def usage_collect_all() -> dict:
-    from billing.rating import usage_rate
-    from billing.usage import usage_collect
-    from tenants.models import INTERNAL_STATES, Tenant
+    from billing.usage import usage_meter_all
 
-    added = 0
-    for tenant in Tenant.objects.exclude(state__in=INTERNAL_STATES).order_by("pk"):
-        added += usage_collect(tenant=tenant)
-    return {"added": added, **usage_rate()}
+    return usage_meter_all()
 
 
 @shared_task(name="billing.invoice_run_last_month", time_limit=3600, soft_time_limit=3500, acks_late=True,

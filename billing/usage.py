@@ -2,8 +2,9 @@
 
 Set-based: one INSERT … SELECT per tenant reads every leg that ended since the tenant's
 watermark (less an hour of overlap, for transactions that committed late) straight from the
-tenant's schema. The ledger's unique (tenant, kind, source) makes it exactly once: a replayed
-status callback, a re-run or an overlapping read adds nothing.
+tenant's schema, priced on the way in by the rating engine (`billing.rating.priced_sql`).
+The ledger's unique (tenant, kind, source) makes it exactly once: a replayed status
+callback, a re-run or an overlapping read adds nothing.
 
 Metered legs: the caller's leg (inbound on our number, or the person an outbound call or
 callback dialled) and legs to outside numbers (transfers, conferences). Agents' browser and SIP
@@ -18,21 +19,28 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from billing.models import UsageRecord, UsageWatermark
+from billing.rating import priced_sql
 
 OVERLAP = timedelta(hours=1)
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
-_COLLECT_SQL = """
-INSERT INTO billing_usagerecord (tenant_id, kind, source, occurred_at, direction, destination, seconds,
-                                 quantity, description, rating_error)
-SELECT %(tenant)s, 'call', coalesce(l.sid, 'leg-' || l.id), l.answered_at,
-       CASE WHEN l.role = 'caller' AND c.direction = 'inbound' THEN 'inbound' ELSE 'outbound' END,
-       CASE WHEN l.role = 'caller' AND c.direction = 'inbound' THEN c.dnis ELSE l.target END,
-       ceil(extract(epoch FROM l.ended_at - l.answered_at))::int, 0, '', ''
+_LEGS_SQL = """
+SELECT %(tenant)s::bigint AS tenant_id, coalesce(l.sid, 'leg-' || l.id) AS source, l.answered_at AS occurred_at,
+       CASE WHEN l.role = 'caller' AND c.direction = 'inbound' THEN 'inbound' ELSE 'outbound' END AS direction,
+       CASE WHEN l.role = 'caller' AND c.direction = 'inbound' THEN c.dnis ELSE l.target END AS destination,
+       ceil(extract(epoch FROM l.ended_at - l.answered_at))::int AS seconds, NULL::numeric AS carrier_cost
   FROM {schema}.telephony_callleg l JOIN {schema}.telephony_call c ON c.id = l.call_id
  WHERE l.ended_at > %(since)s AND l.ended_at <= %(until)s AND l.answered_at IS NOT NULL
    AND l.ended_at > l.answered_at
    AND (l.role = 'caller' OR (l.role = 'external' AND l.target LIKE '+%%'))
+"""
+
+_COLLECT_SQL = """
+INSERT INTO billing_usagerecord (tenant_id, kind, source, occurred_at, direction, destination, seconds, quantity,
+                                 description, carrier_cost, rate_id, billed_seconds, amount, rating_error)
+SELECT tenant_id, 'call', source, occurred_at, direction, destination, seconds, 0, '', carrier_cost, rate_id,
+       billed_seconds, amount, rating_error
+  FROM ({priced}) p
 ON CONFLICT (tenant_id, kind, source) DO NOTHING
 """
 
@@ -48,7 +56,9 @@ def usage_collect(*, tenant, until: datetime | None = None) -> int:
         mark = UsageWatermark.objects.select_for_update().get(tenant=tenant)
         since = mark.calls_until - OVERLAP if mark.calls_until > EPOCH else EPOCH
         with connection.cursor() as cur:
-            cur.execute(_COLLECT_SQL.format(schema=schema), {"tenant": tenant.pk, "since": since, "until": until})
+            legs = _LEGS_SQL.format(schema=schema)
+            cur.execute(_COLLECT_SQL.format(priced=priced_sql(legs)),
+                        {"tenant": tenant.pk, "since": since, "until": until})
             added = cur.rowcount
         if until > mark.calls_until:
             UsageWatermark.objects.filter(pk=mark.pk).update(calls_until=until)
@@ -68,3 +78,25 @@ def one_off_add(*, tenant, reference: str, description: str, amount, on: datetim
         tenant=tenant, kind=UsageRecord.Kind.ONE_OFF, source=reference[:64],
         defaults={"occurred_at": on, "description": description[:200], "quantity": 1, "amount": amount})
     return record
+
+
+def ledger_analyze() -> None:
+    """Fresh planner statistics after a large batch of ledger rows: with stale ones Postgres
+    may nest-loop over the whole ledger when rating or invoicing the batch."""
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE billing_usagerecord")
+
+
+def usage_meter_all(*, tenant_ids: list[int] | None = None, until: datetime | None = None) -> dict[str, int]:
+    """Meter every customer tenant (or these), then price what is still unpriced: the beat's
+    job every 15 minutes."""
+    from billing.rating import usage_rate
+    from tenants.models import INTERNAL_STATES, Tenant
+
+    tenants = Tenant.objects.exclude(state__in=INTERNAL_STATES).order_by("pk")
+    if tenant_ids is not None:
+        tenants = tenants.filter(pk__in=tenant_ids)
+    added = sum(usage_collect(tenant=t, until=until) for t in tenants)
+    if added:
+        ledger_analyze()
+    return {"added": added, **usage_rate(tenant_ids=tenant_ids)}

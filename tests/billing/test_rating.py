@@ -52,8 +52,8 @@ def test_longest_prefix_wins_and_increments_and_minimums_price_the_call(cast):
     _leg_call(a, sid="CAde", direction="outbound", number="+4930123456", seconds=61)  # 60/1: 61 s
     _leg_call(a, sid="CAcn", direction="outbound", number="+8610123456", seconds=61)  # 60/6: 66 s
     _leg_call(a, sid="CAtf", direction="inbound", number="+15557654321", seconds=90, our_number="+18005550100")
-    assert usage_collect(tenant=a, until=T0 + timedelta(hours=1)) == 6
-    assert usage_rate(tenant_ids=[a.pk]) == {"priced": 6, "errors": 0}
+    assert usage_collect(tenant=a, until=T0 + timedelta(hours=1)) == 6  # priced as they are written
+    assert usage_rate(tenant_ids=[a.pk]) == {"priced": 0, "errors": 0}  # nothing left to price
     land, mob, us, de, cn = (_rated(a, f"{s}-caller") for s in ("CAuk-land", "CAuk-mob", "CAus", "CAde", "CAcn"))
     assert (land.rate.prefix, land.billed_seconds, land.amount) == ("+44", 60, Decimal("0.030000"))  # the minimum
     assert (mob.rate.prefix, mob.billed_seconds) == ("+447", 61)
@@ -140,12 +140,14 @@ def test_one_off_charges_are_recorded_once_and_zero_is_refused(cast):
 
 def test_usage_of_one_tenant_never_lands_on_another(cast):
     a, b = cast.a.tenant, cast.b.tenant
-    _leg_call(a, sid="CAa-only", direction="outbound", number="+12125550104", seconds=30)
-    _leg_call(b, sid="CAb-only", direction="outbound", number="+12125550105", seconds=30)
+    _leg_call(a, sid="CAa-only", direction="outbound", number="+33142685301", seconds=30)
+    _leg_call(b, sid="CAb-only", direction="outbound", number="+33142685302", seconds=30)
     usage_collect(tenant=a, until=T0 + timedelta(hours=1))
     assert set(UsageRecord.objects.filter(source__in=["CAa-only-caller", "CAb-only-caller"])
                .values_list("tenant__slug", "source")) == {(cast.a.tenant.slug, "CAa-only-caller")}
     usage_collect(tenant=b, until=T0 + timedelta(hours=1))
-    usage_rate(tenant_ids=[a.pk])  # rating one tenant leaves the other's records untouched
-    assert UsageRecord.objects.get(source="CAb-only-caller").amount is None
+    Rate.objects.create(deck=a.edition.rate_deck, prefix="+33", direction="outbound", per_minute=Decimal("0.03"))
+    assert usage_rate(tenant_ids=[a.pk]) == {"priced": 1, "errors": 0}  # rating one tenant …
+    assert UsageRecord.objects.get(source="CAb-only-caller").amount is None  # … leaves the other's untouched
+    assert usage_rate(tenant_ids=[b.pk]) == {"priced": 1, "errors": 0}
     assert RateDeck.objects.count() >= 1
