@@ -55,6 +55,7 @@ bench: migrate
 	$(ENV_UP) && $(BIN)/python bench/crm.py
 	$(ENV_UP) && $(BIN)/python bench/reports.py
 	$(BIN)/python bench/wfm.py
+	$(ENV_UP) && $(BIN)/python bench/billing.py
 	$(ENV_UP) && $(BIN)/python bench/dialer.py
 
 lint: install
