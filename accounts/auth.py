@@ -1,6 +1,14 @@
+from django.db import connection
 from rest_framework import authentication, exceptions
 
+from accounts.models import Role
 from accounts.services import api_token_resolve
+
+
+def _suspended() -> bool:
+    from tenants.models import TenantState
+
+    return getattr(getattr(connection, "tenant", None), "state", None) == TenantState.SUSPENDED
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
@@ -17,6 +25,9 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         token = api_token_resolve(header[1])
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+        if _suspended() and not token.user.has_role(Role.TENANT_ADMIN):
+            # Suspension revokes tokens; this also refuses any made since (TEN-5).
+            raise exceptions.PermissionDenied("This account is suspended. Only administrators can use it.")
         return token.user, token
 
     def authenticate_header(self, request):

@@ -24,7 +24,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from billing.entitlements import billing_today, entitlements_by_day, platform_tz
-from billing.models import AddOn, BillingAccount, Invoice, InvoiceCounter, InvoiceLine, UsageRecord
+from billing.models import AddOn, BillingAccount, Credit, Invoice, InvoiceCounter, InvoiceLine, UsageRecord
 from billing.rating import usage_rate
 from billing.usage import usage_collect, usage_meter_all
 from config.calendar import month_bounds
@@ -144,6 +144,8 @@ def invoice_for(*, tenant, period: date, now: datetime | None = None, meter: boo
         if not lines:
             return None
         account, _ = BillingAccount.objects.get_or_create(tenant=tenant)
+        credits = _credits_due(tenant, sum((line.amount for line in lines), Decimal("0.00")))
+        lines += [Line("credit", c.reason, Decimal(1), "", None, -c.amount) for c in credits]
         subtotal = sum((line.amount for line in lines), Decimal("0.00"))
         tax = cents(subtotal * account.tax_rate)
         invoice = Invoice.objects.create(
@@ -155,7 +157,25 @@ def invoice_for(*, tenant, period: date, now: datetime | None = None, meter: boo
                         unit=line.unit, unit_price=line.unit_price, amount=line.amount, position=i)
             for i, line in enumerate(lines))
         _usage_due(tenant, period).update(invoice=invoice)
+        Credit.objects.filter(pk__in=[c.pk for c in credits]).update(invoice=invoice)
     return invoice
+
+
+def _credits_due(tenant, charges: Decimal) -> list:
+    """The tenant's open credits that fit in this invoice's charges, oldest first; a credit
+    larger than what is left is split and the rest waits for the next invoice."""
+    taken, left = [], charges
+    for credit in Credit.objects.select_for_update().filter(tenant=tenant, invoice__isnull=True).order_by("pk"):
+        if left <= 0:
+            break
+        if credit.amount > left:
+            Credit.objects.create(tenant=tenant, incident=credit.incident, amount=credit.amount - left,
+                                  reason=credit.reason + " (rest)")
+            credit.amount = left
+            credit.save(update_fields=["amount"])
+        taken.append(credit)
+        left -= credit.amount
+    return taken
 
 
 def invoice_run(*, period: date, now: datetime | None = None, tenant_ids: list[int] | None = None) -> dict[str, int]:

@@ -222,3 +222,67 @@ class InvoiceLine(models.Model):
 
     class Meta:
         ordering = ["invoice", "position", "pk"]
+
+
+class Incident(models.Model):
+    """A platform problem the operator records (BIL-4): when it was detected, when tenants were
+    told (the response), when it was fixed (the resolution), against the commitments."""
+
+    title = models.CharField(max_length=200)
+    detected_at = models.DateTimeField()
+    notified_at = models.DateTimeField(null=True, blank=True, help_text="When affected tenants were told.")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    response_target_min = models.PositiveIntegerField(default=30)
+    resolution_target_min = models.PositiveIntegerField(default=240)
+    all_tenants = models.BooleanField(default=True)
+    tenants = models.ManyToManyField("tenants.Tenant", blank=True, related_name="incidents")
+    credits_issued = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-detected_at"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.detected_at:%Y-%m-%d %H:%M})"
+
+
+class Credit(models.Model):
+    """Money owed back to a tenant, taken off its next invoice (SLA credits, goodwill)."""
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.PROTECT, related_name="credits")
+    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.PROTECT, related_name="credits")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    reason = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.SET_NULL, related_name="credits")
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="credit_positive")]
+
+
+class Payment(models.Model):
+    """Money received against an invoice (BIL-5): recorded by the operator, or by a payment
+    provider (its reference makes a replayed notification harmless)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    received_at = models.DateTimeField()
+    method = models.CharField(max_length=20, default="manual")
+    reference = models.CharField(max_length=100)
+    recorded_by = models.CharField(max_length=254, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [models.UniqueConstraint(fields=["method", "reference"], name="uniq_payment_reference"),
+                       models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_positive")]
+
+
+class InvoiceReminder(models.Model):
+    """A dunning step taken for an invoice, once each (BIL-5)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="reminders")
+    step = models.CharField(max_length=20)  # due_soon, overdue, final, past_due, suspended
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["invoice", "step"], name="uniq_invoice_reminder_step")]

@@ -19,3 +19,10 @@ def invoice_run_last_month() -> dict:
     from billing.invoicing import invoice_run, last_month
 
     return invoice_run(period=last_month())
+
+
+@shared_task(name="billing.dunning", time_limit=1800, soft_time_limit=1700)
+def dunning() -> dict:
+    from billing.dunning import dunning_run
+
+    return dunning_run()

@@ -255,6 +255,7 @@ CELERY_BEAT_SCHEDULE["telephony-recordings-expire"] = {"task": "telephony.record
 CELERY_BEAT_SCHEDULE["billing-usage"] = {"task": "billing.usage_collect_all", "schedule": 900.0}
 CELERY_BEAT_SCHEDULE["billing-monthly-invoices"] = {"task": "billing.invoice_run_last_month",
                                                     "schedule": crontab(day_of_month="1", hour="2", minute="0")}
+CELERY_BEAT_SCHEDULE["billing-dunning"] = {"task": "billing.dunning", "schedule": crontab(hour="6", minute="0")}
 CELERY_BEAT_SCHEDULE["outbound-dial-tick"] = {"task": "outbound.dial_tick_all", "schedule": 2.0,
                                               "options": {"expires": 4}}
 CELERY_BEAT_SCHEDULE["telephony-sweep"] = {"task": "telephony.sweep_all", "schedule": 2.0,

@@ -99,7 +99,10 @@ class Center:
         return tenant_context(self.tenant)
 
 
-def build_center(django_db_blocker, *, edition: str = "professional", features: dict | None = None) -> Center:
+def build_center(django_db_blocker, *, edition: str = "professional", features: dict | None = None,
+                 start=None) -> Center:
+    """A committed tenant with a supervisor and three agents, its sandbox carrier on a virtual
+    clock starting at `start` (default now)."""
     from datetime import UTC, datetime
 
     from accounts.models import Role, Skill, UserSkill
@@ -135,7 +138,7 @@ def build_center(django_db_blocker, *, edition: str = "professional", features: 
                                                         roles=[Role.AGENT])
                 UserSkill.objects.create(user=users[f"agent{i}"], skill=billing, proficiency=i)
         connection.set_schema_to_public()
-    scheduler = VirtualScheduler(start=datetime.now(UTC).replace(microsecond=0))
+    scheduler = VirtualScheduler(start=start or datetime.now(UTC).replace(microsecond=0))
     carrier = SandboxCarrier(transport=ClientTransport(keep_history=True), scheduler=scheduler)
     center = Center(tenant=tenant, host=f"{slug}.localhost", users=users, carrier=carrier, scheduler=scheduler,
                     number=number)
@@ -163,7 +166,7 @@ def center(django_db_setup, django_db_blocker):
 def drop_center(c: Center, django_db_blocker) -> None:
     """Drop the test's tenant: every schema left behind makes Postgres' catalog (and so
     each later schema clone) slower for the rest of the session."""
-    from billing.models import Invoice, UsageRecord
+    from billing.models import Credit, Invoice, Payment, UsageRecord
     from tenants.models import Tenant
 
     with django_db_blocker.unblock():
@@ -171,6 +174,8 @@ def drop_center(c: Center, django_db_blocker) -> None:
         for tenant in Tenant.objects.filter(pk=c.tenant.pk):
             # Billing records protect a tenant from deletion (money must not vanish); a test's go with it.
             UsageRecord.objects.filter(tenant=tenant).delete()
+            Credit.objects.filter(tenant=tenant).delete()
+            Payment.objects.filter(invoice__tenant=tenant).delete()
             Invoice.objects.filter(tenant=tenant).delete()
             tenant.delete(force_drop=True)
         # A backend that has created and dropped many schemas carries their catalog cache
