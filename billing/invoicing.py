@@ -26,7 +26,7 @@ from django.utils import timezone
 from billing.entitlements import billing_today, entitlements_by_day, platform_tz
 from billing.models import AddOn, BillingAccount, Credit, Invoice, InvoiceCounter, InvoiceLine, UsageRecord
 from billing.rating import usage_rate
-from billing.usage import usage_collect, usage_meter_all
+from billing.usage import storage_meter, usage_collect, usage_meter_all
 from config.calendar import month_bounds
 
 CENT = Decimal("0.01")
@@ -108,6 +108,8 @@ def usage_lines(*, tenant, period: date) -> list[Line]:
         what = g["rate__description"] or g["rate__prefix"] or "other"
         lines.append(Line("usage", f"{g['direction'].capitalize()} calls — {what} ({g['n']} calls)",
                           minutes.quantize(Decimal("0.0001")), "minutes", None, cents(g["amount"])))
+    for r in due.filter(kind=UsageRecord.Kind.RECORDING_STORAGE).order_by("occurred_at", "pk"):
+        lines.append(Line("usage", r.description, r.quantity, "GB-months", None, cents(r.amount)))
     for r in due.filter(kind=UsageRecord.Kind.ONE_OFF).order_by("occurred_at", "pk"):
         lines.append(Line("one_off", r.description or "One-off charge", Decimal(1), "", r.amount, cents(r.amount)))
     return lines
@@ -140,6 +142,7 @@ def invoice_for(*, tenant, period: date, now: datetime | None = None, meter: boo
         existing = Invoice.objects.filter(tenant=tenant, period=period).first()
         if existing is not None:
             return existing
+        storage_meter(tenant=tenant, period=period)
         lines = fixed_lines(tenant=tenant, period=period) + usage_lines(tenant=tenant, period=period)
         if not lines:
             return None

@@ -28,6 +28,8 @@ class Edition(models.Model):
                                   related_name="editions")
     carrier_markup_pct = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("20.00"),
                                              help_text="Markup on carrier costs passed through.")
+    storage_gb_month_price = models.DecimalField(max_digits=8, decimal_places=4, default=Decimal("0.5000"),
+                                                 help_text="Recording storage, per GB kept for a month.")
 
     class Meta:
         ordering = ["sort_order", "code"]

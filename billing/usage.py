@@ -100,3 +100,39 @@ def usage_meter_all(*, tenant_ids: list[int] | None = None, until: datetime | No
     if added:
         ledger_analyze()
     return {"added": added, **usage_rate(tenant_ids=tenant_ids)}
+
+
+RECORDING_BYTES_PER_S = 16_000  # 8 kHz, 16-bit mono WAV: what the carrier keeps per second of recording
+
+_STORAGE_SQL = """
+SELECT coalesce(sum(r.duration_s::numeric * %(bps)s
+         * extract(epoch FROM least(coalesce(r.deleted_at, %(end)s), %(end)s)
+                              - greatest(coalesce(r.completed_at, r.started_at), %(start)s))
+         / extract(epoch FROM %(end)s::timestamptz - %(start)s::timestamptz)), 0)
+  FROM {schema}.telephony_recording r
+ WHERE coalesce(r.completed_at, r.started_at) < %(end)s AND coalesce(r.deleted_at, %(end)s) > %(start)s
+"""
+
+
+def storage_meter(*, tenant, period) -> UsageRecord | None:
+    """BIL-2: the month's recording storage in GB-months (each recording's size × the share of
+    the month it was kept), priced at the edition's GB-month price; one record per month."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from billing.invoicing import period_end, period_start
+
+    start, end = period_start(period), period_end(period)
+    schema = connection.ops.quote_name(tenant.schema_name)
+    with connection.cursor() as cur:
+        cur.execute(_STORAGE_SQL.format(schema=schema), {"bps": RECORDING_BYTES_PER_S, "start": start, "end": end})
+        byte_months = Decimal(cur.fetchone()[0] or 0)
+    gb_months = (byte_months / Decimal(10**9)).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+    if gb_months <= 0:
+        return None
+    price = tenant.edition.storage_gb_month_price if tenant.edition else Decimal(0)
+    record, _ = UsageRecord.objects.get_or_create(
+        tenant=tenant, kind=UsageRecord.Kind.RECORDING_STORAGE, source=f"storage-{period:%Y-%m}",
+        defaults={"occurred_at": start, "quantity": gb_months,
+                  "amount": (gb_months * price).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP),
+                  "description": f"Recording storage {period:%B %Y}: {gb_months} GB-month at {price}"})
+    return record

@@ -155,3 +155,28 @@ def test_a_run_that_fails_part_way_resumes_without_duplicates_or_gaps(center, dj
         assert numbers == [f"HL-2026-{start + 1:06d}", f"HL-2026-{start + 2:06d}"]
     finally:
         drop_center(second_center, django_db_blocker)
+
+
+def test_recording_storage_is_billed_by_gb_month(center):
+    # June (30 days): a 1-hour recording kept all month = 3600 s × 16 kB = 0.0576 GB-month; a 2-hour one
+    # deleted on the 16th, kept half the month = 0.1152 × 15/30 = 0.0576; 0.1152 GB-month × 0.50 = 0.0576 → 0.06
+    from django_tenants.utils import tenant_context
+
+    from telephony.models import Call, Recording
+
+    t = _fresh(center)
+    _entitle(t, date(2026, 6, 1), seats=1)
+    before = datetime(2026, 5, 20, tzinfo=UTC)
+    with tenant_context(t):
+        call = Call.objects.create(sid="CAstore", ani="+12125550100", dnis="+18005550100", status="ended",
+                                   arrived_at=before)
+        Recording.objects.create(sid="REkept", call=call, status="completed", duration_s=3600, started_at=before,
+                                 completed_at=before)
+        Recording.objects.create(sid="REgone", call=call, status="deleted", duration_s=7200, started_at=before,
+                                 completed_at=before, deleted_at=datetime(2026, 6, 16, tzinfo=UTC))
+    connection.set_schema_to_public()
+    invoice = invoice_for(tenant=t, period=date(2026, 6, 1), now=datetime(2026, 7, 1, 2, tzinfo=UTC))
+    storage = invoice.lines.get(unit="GB-months")
+    assert (storage.quantity, storage.amount) == (Decimal("0.1152"), Decimal("0.06"))
+    again = invoice_for(tenant=t, period=date(2026, 6, 1), now=datetime(2026, 7, 1, 3, tzinfo=UTC))
+    assert again.pk == invoice.pk and UsageRecord.objects.filter(tenant=t, kind="recording_storage").count() == 1
