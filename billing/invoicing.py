@@ -24,6 +24,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from billing.entitlements import billing_today, entitlements_by_day, platform_tz
+from billing.fanout import for_each_tenant
 from billing.models import AddOn, BillingAccount, Credit, Invoice, InvoiceCounter, InvoiceLine, UsageRecord
 from billing.rating import usage_rate
 from billing.usage import storage_meter, usage_collect, usage_meter_all
@@ -151,8 +152,11 @@ def invoice_for(*, tenant, period: date, now: datetime | None = None, meter: boo
         lines += [Line("credit", c.reason, Decimal(1), "", None, -c.amount) for c in credits]
         subtotal = sum((line.amount for line in lines), Decimal("0.00"))
         tax = cents(subtotal * account.tax_rate)
+        # numbered last (below), so the counter's lock is held only for the commit: runs for
+        # other tenants are not queued behind this one's work
         invoice = Invoice.objects.create(
-            tenant=tenant, period=period, number=_next_number(period), currency=tenant.currency, subtotal=subtotal,
+            tenant=tenant, period=period, number=f"pending-{tenant.pk}-{period:%Y%m}", currency=tenant.currency,
+            subtotal=subtotal,
             tax_rate=account.tax_rate, tax=tax, total=subtotal + tax, issued_at=now,
             due_on=now.astimezone(platform_tz()).date() + timedelta(days=account.payment_terms_days))
         InvoiceLine.objects.bulk_create(
@@ -161,6 +165,8 @@ def invoice_for(*, tenant, period: date, now: datetime | None = None, meter: boo
             for i, line in enumerate(lines))
         _usage_due(tenant, period).update(invoice=invoice)
         Credit.objects.filter(pk__in=[c.pk for c in credits]).update(invoice=invoice)
+        invoice.number = _next_number(period)
+        invoice.save(update_fields=["number"])
     return invoice
 
 
@@ -186,21 +192,20 @@ def invoice_run(*, period: date, now: datetime | None = None, tenant_ids: list[i
     console and `manage.py billing_run` call this."""
     from tenants.models import INTERNAL_STATES, Tenant
 
-    made = existing = nothing = 0
     tenants = Tenant.objects.exclude(state__in=INTERNAL_STATES).select_related("edition").order_by("pk")
     if tenant_ids is not None:
         tenants = tenants.filter(pk__in=tenant_ids)
+    tenants = list(tenants)
     usage_meter_all(tenant_ids=[t.pk for t in tenants], until=min(now or timezone.now(), period_end(period)))
-    for tenant in tenants:
+
+    def one(tenant) -> str:
         before = Invoice.objects.filter(tenant=tenant, period=period.replace(day=1)).exists()
         invoice = invoice_for(tenant=tenant, period=period, now=now, meter=False)
-        if invoice is None:
-            nothing += 1
-        elif before:
-            existing += 1
-        else:
-            made += 1
-    return {"invoiced": made, "already": existing, "nothing_to_bill": nothing}
+        return "nothing" if invoice is None else "already" if before else "made"
+
+    outcomes = for_each_tenant(one, tenants)
+    return {"invoiced": outcomes.count("made"), "already": outcomes.count("already"),
+            "nothing_to_bill": outcomes.count("nothing")}
 
 
 def last_month(today: date | None = None) -> date:

@@ -96,7 +96,9 @@ def usage_meter_all(*, tenant_ids: list[int] | None = None, until: datetime | No
     tenants = Tenant.objects.exclude(state__in=INTERNAL_STATES).order_by("pk")
     if tenant_ids is not None:
         tenants = tenants.filter(pk__in=tenant_ids)
-    added = sum(usage_collect(tenant=t, until=until) for t in tenants)
+    from billing.fanout import for_each_tenant
+
+    added = sum(for_each_tenant(lambda t: usage_collect(tenant=t, until=until), tenants))
     if added:
         ledger_analyze()
     return {"added": added, **usage_rate(tenant_ids=tenant_ids)}

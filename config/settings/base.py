@@ -148,6 +148,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
+# Tenants metered / invoiced at once by a billing run (one database connection each).
+BILLING_WORKERS = env.int("BILLING_WORKERS", default=2)
 # The operator's timezone: billing months start at midnight here; beat's crontabs run in it.
 PLATFORM_TIMEZONE = env("PLATFORM_TIMEZONE", default="UTC")
 CELERY_TIMEZONE = PLATFORM_TIMEZONE
