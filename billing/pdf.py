@@ -3,6 +3,7 @@ invoice and its lines, never recomputed, so the PDF always says what the invoice
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from fpdf import FPDF
 
 from billing.models import Invoice
@@ -54,3 +55,9 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     pdf.cell(widths[3], 8, f"{invoice.total:,.2f} {invoice.currency}", align="R")
     pdf.ln()
     return bytes(pdf.output())
+
+
+def invoice_pdf_response(invoice: Invoice) -> HttpResponse:
+    resp = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
+    resp["Content-Disposition"] = f'inline; filename="{invoice.number}.pdf"'
+    return resp

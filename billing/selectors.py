@@ -112,3 +112,14 @@ def operator_overview() -> dict:
         {"tenant": t, "mrr": mrr_by_tenant[t.pk], "entitlement": rows[t.pk]} for t in tenants],
         "by_month": by_month, "by_plan": by_plan, "by_tenant": by_tenant[:20], "outstanding": outstanding,
         "usage": usage, "states": states, "period": period}
+
+
+def daily_usage(day: date) -> list[dict]:
+    """One platform day's metering per tenant: records, billed seconds, priced amount, unpriced."""
+    from datetime import timedelta
+
+    start = period_start(day) + timedelta(days=day.day - 1)
+    day_rows = UsageRecord.objects.filter(occurred_at__gte=start, occurred_at__lt=start + timedelta(days=1))
+    return list(day_rows.values("tenant__slug").annotate(
+        records=Count("id"), seconds=Sum("billed_seconds"), priced=Sum("amount"),
+        unpriced=Count("id", filter=Q(amount__isnull=True))).order_by("tenant__slug"))

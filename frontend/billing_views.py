@@ -50,12 +50,9 @@ def invoice_page(request, pk: int):
 
 @admin_only
 def invoice_pdf(request, pk: int):
-    from billing.pdf import invoice_pdf as build
+    from billing.pdf import invoice_pdf_response
 
-    invoice = _invoice(request, pk)
-    resp = HttpResponse(build(invoice), content_type="application/pdf")
-    resp["Content-Disposition"] = f'inline; filename="{invoice.number}.pdf"'
-    return resp
+    return invoice_pdf_response(_invoice(request, pk))
 
 
 @admin_only

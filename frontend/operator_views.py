@@ -46,12 +46,9 @@ def billing_run(request):
 @staff_member_required
 def invoice_pdf(request, pk: int):
     from billing.models import Invoice
-    from billing.pdf import invoice_pdf as build
+    from billing.pdf import invoice_pdf_response
 
-    invoice = get_object_or_404(Invoice.objects.select_related("tenant"), pk=pk)
-    resp = HttpResponse(build(invoice), content_type="application/pdf")
-    resp["Content-Disposition"] = f'inline; filename="{invoice.number}.pdf"'
-    return resp
+    return invoice_pdf_response(get_object_or_404(Invoice.objects.select_related("tenant"), pk=pk))
 
 
 @staff_member_required
@@ -59,25 +56,17 @@ def daily_report(request):
     """One day's metering per tenant (BIL-3): calls, billed minutes, amount, unpriced."""
     from datetime import timedelta
 
-    from django.db.models import Count, Q, Sum
-
     from billing.entitlements import billing_today
-    from billing.invoicing import period_start
-    from billing.models import UsageRecord
+    from billing.selectors import daily_usage
 
     try:
         day = date.fromisoformat(request.GET.get("day") or (billing_today() - timedelta(days=1)).isoformat())
     except ValueError:
         return HttpResponse("Give the day as ?day=YYYY-MM-DD.", status=400, content_type="text/plain")
-    start = period_start(day.replace(day=1)) + timedelta(days=day.day - 1)
-    rows = (UsageRecord.objects.filter(occurred_at__gte=start, occurred_at__lt=start + timedelta(days=1))
-            .values("tenant__slug").annotate(records=Count("id"), seconds=Sum("billed_seconds"), priced=Sum("amount"),
-                                             unpriced=Count("id", filter=Q(amount__isnull=True)))
-            .order_by("tenant__slug"))
     out = io.StringIO()
     w = csv.writer(out)
     w.writerow(["day", "tenant", "records", "billed_minutes", "amount", "unpriced"])
-    for r in rows:
+    for r in daily_usage(day):
         w.writerow([day.isoformat(), r["tenant__slug"], r["records"], round((r["seconds"] or 0) / 60, 2),
                     r["priced"] if r["priced"] is not None else "0", r["unpriced"]])
     resp = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")

@@ -20,7 +20,7 @@ from accounts.permissions import HasRole, OnTenantDomain
 from config.drf import validated
 from config.errors import ServiceError, field_error
 from telephony import clock
-from telephony.models import Campaign, CampaignContact, DialAttempt, DncEntry, Queue
+from telephony.models import Campaign, CampaignContact, DncEntry, Queue
 from telephony.outbound import campaigns, compliance, selectors
 
 IsCampaignStaff = HasRole.of(Role.SUPERVISOR, Role.TENANT_ADMIN)
@@ -285,14 +285,10 @@ class ComplianceView(APIView):
             audit_record(actor=request.user, action="outbound.compliance_export", target=c,
                          summary=f"Exported the dial log of {c.name}")
             return resp
-        blocked = {k: 0 for k in compliance.CHECKS}
-        for checks in attempts.filter(outcome=DialAttempt.Outcome.BLOCKED).values_list("checks", flat=True):
-            for k, v in checks.items():
-                if v != compliance.OK and k in blocked:
-                    blocked[k] += 1
         w = selectors.abandonment(c)
-        return Response({"campaign": c.pk, "dials": w["dials"], "blocked": blocked, "live_answers": w["live_answers"],
-                         "abandoned": w["abandoned"], "abandon_rate": w["rate"], "cap": str(c.abandon_cap)})
+        return Response({"campaign": c.pk, "dials": w["dials"], "blocked": selectors.blocked_by_check(attempts),
+                         "live_answers": w["live_answers"], "abandoned": w["abandoned"], "abandon_rate": w["rate"],
+                         "cap": str(c.abandon_cap)})
 
 
 class DncImportView(APIView):

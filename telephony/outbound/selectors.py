@@ -107,17 +107,25 @@ def campaign_dashboard(campaign: Campaign, now: datetime | None = None) -> dict:
     }
 
 
+def blocked_by_check(attempts) -> dict[str, int]:
+    """How many of these attempts each compliance check stopped (OUT-3 report)."""
+    from telephony.outbound.compliance import CHECKS, OK
+
+    blocked = dict.fromkeys(CHECKS, 0)
+    for checks in attempts.filter(outcome=OUT.BLOCKED).values_list("checks", flat=True):
+        for check, verdict in checks.items():
+            if verdict != OK and check in blocked:
+                blocked[check] += 1
+    return blocked
+
+
 def pilot_evaluation(campaign: Campaign) -> dict:
     """The pilot's test calls judged before going live: how the list and the script did, and
     whether anything would stop the campaign (blocked numbers, abandons, a poor list)."""
     attempts = campaign.attempts.filter(pilot=True)
     figures = attempt_figures(attempts)
     lists = list_figures(campaign, attempts)
-    blocked_by: dict[str, int] = {}
-    for checks in attempts.filter(outcome=OUT.BLOCKED).values_list("checks", flat=True):
-        for check, verdict in checks.items():
-            if verdict != "ok":
-                blocked_by[check] = blocked_by.get(check, 0) + 1
+    blocked_by = {k: n for k, n in blocked_by_check(attempts).items() if n}
     done = figures["dials"]
     findings = []
     if done < campaign.pilot_calls:
