@@ -323,10 +323,15 @@ def run_async(fn) -> None:
     from django.db import connections
 
     def body():
+        from channels.layers import channel_layers
+
         try:
             async_to_sync(fn)()
         finally:
             connections.close_all()  # this thread's connection would block dropping the test DB
+            # The channel layer's asyncio locks belong to this thread's event loop: the next
+            # test's loop must get a layer of its own ("Lock … bound to a different event loop").
+            channel_layers.backends.clear()
 
     with ThreadPoolExecutor(1) as pool:
         pool.submit(body).result()
