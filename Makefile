@@ -6,7 +6,7 @@ STAMP := .make
 # Exports DATABASE_URL / REDIS_URL (embedded ones when unset) into the recipe's shell.
 ENV_UP = eval "$$($(BIN)/python -m config.embedded up | sed 's/^/export /')"
 
-.PHONY: install run test bench lint migrate seed services stop clean
+.PHONY: install run test bench lint migrate seed services stop clean backup restore
 
 install: $(STAMP)/python $(STAMP)/frontend
 
@@ -57,6 +57,15 @@ bench: migrate
 	$(BIN)/python bench/wfm.py
 	$(ENV_UP) && $(BIN)/python bench/billing.py
 	$(ENV_UP) && $(BIN)/python bench/dialer.py
+
+# Every schema + the recordings' audio into backups/<UTC time>/ (checksummed manifest).
+backup: migrate
+	$(ENV_UP) && $(BIN)/python manage.py backup --to backups/$$(date -u +%Y%m%dT%H%M%SZ)
+
+# make restore FROM=backups/<stamp> [FORCE=1]: verify, then restore (FORCE replaces a non-empty database).
+restore: services
+	@test -n "$(FROM)" || { echo "usage: make restore FROM=backups/<stamp> [FORCE=1]"; exit 2; }
+	$(ENV_UP) && $(BIN)/python manage.py restore --from $(FROM) $(if $(FORCE),--force,)
 
 lint: install
 	$(BIN)/ruff check .

@@ -104,8 +104,29 @@ def _start_postgres() -> str:
     server = pgserver.get_server(PG_DIR, cleanup_mode=None)
     info = server.get_postmaster_info()
     if info.socket_dir is not None:
-        return f"postgres://postgres@{quote(str(info.socket_dir), safe='')}/postgres"
-    return f"postgres://postgres@{info.hostname}:{info.port}/postgres"
+        url = f"postgres://postgres@{quote(str(info.socket_dir), safe='')}/postgres"
+    else:
+        url = f"postgres://postgres@{info.hostname}:{info.port}/postgres"
+    _tune_postgres(url)
+    return url
+
+
+# A schema per tenant means ~100 tables each: pg_dump (make backup) locks every table in one
+# transaction, which the default 64 locks per connection cannot hold past a few dozen tenants.
+MAX_LOCKS_PER_TRANSACTION = 4096
+
+
+def _tune_postgres(url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        current = int(conn.execute("SHOW max_locks_per_transaction").fetchone()[0])
+        if current >= MAX_LOCKS_PER_TRANSACTION:
+            return
+        conn.execute(f"ALTER SYSTEM SET max_locks_per_transaction = {MAX_LOCKS_PER_TRANSACTION}")
+    import pgserver._commands as pgc
+
+    pgc.pg_ctl(["-w", "restart", "-m", "fast"], pgdata=PG_DIR, user=_pg_user())  # a postmaster setting
 
 
 def service_urls() -> dict[str, str]:

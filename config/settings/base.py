@@ -48,6 +48,7 @@ SHARED_APPS = [
     "django_htmx",
     "channels",
     "frontend",
+    "ops",
 ]
 # Users live in each tenant's own schema (accounts, auth, sessions are in both lists):
 # a user, session or API token of tenant A simply does not exist inside tenant B.
@@ -193,6 +194,8 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# Recording audio restored from a backup (served when present; the carrier holds the rest).
+RECORDINGS_ARCHIVE_DIR = env("RECORDINGS_ARCHIVE_DIR", default=str(BASE_DIR / ".data" / "recordings"))
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 WHITENOISE_USE_FINDERS = True  # serve frontend/static directly until collectstatic has run

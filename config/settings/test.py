@@ -32,3 +32,5 @@ TENANT_SPARE_POOL = 0
 # The suite commits for real thousands of times (and clones a schema per test tenant); a
 # crash of the test database loses nothing worth keeping, so commits need not wait on fsync.
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"  # noqa: F405
+# Restored recordings of the test run never mix with a dev instance's.
+RECORDINGS_ARCHIVE_DIR = env("TEST_RECORDINGS_ARCHIVE_DIR", default=str(BASE_DIR / ".data" / "test-recordings"))  # noqa: F405

@@ -3,7 +3,7 @@ heard only by those entitled (agents their own calls), every access audited."""
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from accounts.models import Role, User
 from accounts.services import audit_record
@@ -110,6 +110,10 @@ def recording_delete(*, user: User | None, rec: Recording, ip: str | None = None
     rec.save()
     sid = rec.sid
     provider_on_commit(lambda p: p.recording_delete(recording_sid=sid), what="delete recording")
+    from ops.backup import archived_recording
+
+    archived = archived_recording(connection.schema_name, sid)  # a restored backup's copy goes too
+    transaction.on_commit(lambda: archived.unlink(missing_ok=True))
     who = user.email if user else "Retention"
     audit_record(actor=user, action="recording.delete", target=rec, ip=ip,
                  summary=f"{who} deleted the recording of call {rec.call_id}" + (f" ({reason})" if reason else ""))
