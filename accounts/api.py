@@ -22,6 +22,7 @@ from accounts.serializers import (
     UserSerializer,
     UserUpdateSerializer,
 )
+from config.errors import ServiceError
 
 
 def _ip(request):
@@ -46,6 +47,15 @@ class TokenView(APIView):
         data.is_valid(raise_exception=True)
         user = services.login_check(request=request, email=data.validated_data["email"],
                                     password=data.validated_data["password"])
+        from accounts import otp
+
+        device = otp.totp_device(user)
+        if device is not None:
+            otp.totp_check(device=device, code=data.validated_data.get("otp"))
+        elif otp.must_enrol(user):
+            raise ServiceError("second_factor_required", "Your role needs two-step sign-in: turn it on at "
+                                                         "/account/2fa, then ask for a token with its code.",
+                               status_code=403)
         raw = services.api_token_create(user=user, name=data.validated_data.get("name", ""))
         return Response({"token": raw}, status=status.HTTP_201_CREATED)
 

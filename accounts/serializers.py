@@ -9,6 +9,8 @@ class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(trim_whitespace=False)
     name = serializers.CharField(required=False, allow_blank=True, max_length=80)
+    otp = serializers.CharField(required=False, allow_blank=True, max_length=10,
+                                help_text="The authenticator app's current code, for users with two-step sign-in.")
 
 
 class TokenResponseSerializer(serializers.Serializer):

@@ -1,5 +1,6 @@
 """The public site (app.<base> and the bare base domain): landing, signup, operator console."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import path
 
@@ -8,6 +9,10 @@ from config.urls_api_common import schema_urls
 from frontend import operator_views, public_views
 from tenants.api import SignupView
 
+if settings.REQUIRE_STAFF_2FA:  # operators sign in with password and authenticator code
+    from django_otp.admin import OTPAdminSite
+
+    admin.site.__class__ = OTPAdminSite
 admin.site.site_header = "Hostline operator console"
 admin.site.site_title = "Hostline operator"
 

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
 from accounts.models import Role, Skill, Team, User
+from accounts.otp import totp_device
 from accounts.selectors import seats_in_use
 from config.errors import ServiceError
 from frontend.forms import AcceptInviteForm, InviteForm, LoginForm, SeatsForm
@@ -45,9 +46,9 @@ def login_view(request):
         except ServiceError as exc:
             form.add_error(None, exc.message)
         else:
-            login(request, user, backend="accounts.backends.EmailBackend")
-            nxt = request.GET.get("next", "/")
-            return redirect(nxt if nxt.startswith("/") and not nxt.startswith("//") else "/")
+            from frontend.security_views import login_second_step
+
+            return login_second_step(request, user, request.GET.get("next", "/"))
     return render(request, "tenant/login.html", {"form": form}, status=400 if form.errors else 200)
 
 
@@ -164,6 +165,7 @@ def user_edit(request, pk):
         "u": user, "error": error, "all_roles": [(r.value, r.label) for r in Role if r != Role.OPERATOR],
         "user_roles": user.role_codes, "teams": Team.objects.all(), "user_teams": {t.pk for t in user.teams.all()},
         "skills": [(s, levels.get(s.pk)) for s in Skill.objects.all()],
+        "has_2fa": totp_device(user) is not None,
     }, status=400 if error else 200)
 
 

@@ -42,6 +42,8 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.admin",
     "django.contrib.postgres",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "rest_framework",
     "drf_spectacular",
     "django_filters",
@@ -57,6 +59,8 @@ TENANT_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "accounts",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "telephony",
     "crm",
     "reports",
@@ -86,6 +90,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.StaffSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -178,6 +184,10 @@ PASSWORD_HASHERS = env.list(
         "django.contrib.auth.hashers.ScryptPasswordHasher",
     ],
 )
+# Tenant admins and operators must sign in with an authenticator app (production default: on).
+REQUIRE_STAFF_2FA = env.bool("REQUIRE_STAFF_2FA", default=False)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Hostline")
+OTP_TOTP_THROTTLE_FACTOR = 1  # wrong codes lock for 1, 2, 4, 8… seconds
 LOGIN_RATE_LIMIT = env.int("LOGIN_RATE_LIMIT", default=10)  # failed attempts per 15 min per e-mail+IP
 
 SESSION_COOKIE_HTTPONLY = True
@@ -217,7 +227,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.schema.HostlineAutoSchema",
     "EXCEPTION_HANDLER": "config.api_errors.api_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
@@ -228,6 +238,14 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set used by several fields (else drf-spectacular invents hashed names).
+    "ENUM_NAME_OVERRIDES": {
+        "MonitorModeEnum": "telephony.models.calls.MonitorMode",
+        "CampaignStateEnum": "telephony.models.outbound.Campaign.State",
+        "BacklogAttemptOutcomeEnum": "telephony.models.backlog.AttemptOutcome",
+        "CallOutcomeEnum": "telephony.models.calls.Outcome",
+        "CallStatusEnum": "telephony.models.calls.CallStatus",
+    },
 }
 
 LOGGING = {

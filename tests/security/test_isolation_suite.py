@@ -10,6 +10,7 @@ the md5 of A's schema's tables or of A's rows in the shared tables. Both must be
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 
@@ -316,35 +317,44 @@ def test_websockets_of_b_never_hear_a_and_a_credentials_do_not_open_them(attack,
     routes = websocket_routes()
     assert routes
 
+    opened: list = []
+
+    def track(ws):
+        opened.append(ws)
+        return ws
+
+    async def attack_route(route):
+        for key in (keys["a:admin"], keys["a:agent1"], None):
+            connected, code = await track(socket(route, b.host, key)).connect()
+            assert not connected and code == 4401, (route, code)
+        assert not (await track(socket(route, f"{a.host}.evil.test", keys["a:admin"])).connect())[0]
+        listeners = [track(socket(route, b.host, keys["b:admin"])), track(socket(route, b.host, keys["b:agent1"]))]
+        home = track(socket(route, a.host, keys["a:admin"]))
+        for name, ws in zip(("b:admin", "b:agent1", "a:admin"), [*listeners, home], strict=True):
+            ok, code = await ws.connect()
+            assert ok, (name, code)
+            await ws.receive_json_from()  # hello
+        for ws in listeners:  # B subscribes to A's queue ids: they are B's own (or refused)
+            await ws.send_json_to({"type": "subscribe", "queues": list(attack.world.ids.values())})
+        await a_is_busy()
+        heard_at_home = []
+        while not await home.receive_nothing(timeout=0.5):
+            heard_at_home.append(await home.receive_output())
+        assert heard_at_home, "A's own board heard A's call (the probe is live)"
+        for ws in listeners:
+            while not await ws.receive_nothing(timeout=0.5):
+                out = await ws.receive_output()
+                assert not attack.leaks(out.get("text", "").encode()), out
+                assert "+15558880002" not in out.get("text", ""), out
+
     async def run():
-        for route in routes:
-            for key in (keys["a:admin"], keys["a:agent1"], None):
-                ws = socket(route, b.host, key)
-                connected, code = await ws.connect()
-                assert not connected and code == 4401, (route, code)
-                await ws.disconnect()
-            unknown = socket(route, f"{a.host}.evil.test", keys["a:admin"])
-            assert not (await unknown.connect())[0]
-            listeners = [socket(route, b.host, keys["b:admin"]), socket(route, b.host, keys["b:agent1"])]
-            home = socket(route, a.host, keys["a:admin"])
-            for name, ws in zip(("b:admin", "b:agent1", "a:admin"), [*listeners, home], strict=True):
-                ok, code = await ws.connect()
-                assert ok, (name, code)
-                await ws.receive_json_from()  # hello
-            for ws in listeners:  # B subscribes to A's queue ids: they are B's own (or refused)
-                await ws.send_json_to({"type": "subscribe", "queues": list(attack.world.ids.values())})
-            await a_is_busy()
-            heard_at_home = []
-            while not await home.receive_nothing(timeout=0.5):
-                heard_at_home.append(await home.receive_output())
-            assert heard_at_home, "A's own board heard A's call (the probe is live)"
-            for ws in listeners:
-                while not await ws.receive_nothing(timeout=0.5):
-                    out = await ws.receive_output()
-                    assert not attack.leaks(out.get("text", "").encode()), out
-                    assert "+15558880002" not in out.get("text", ""), out
-            for ws in [*listeners, home]:
-                await ws.disconnect()
+        try:
+            for route in routes:
+                await attack_route(route)
+        finally:  # every socket closed, or the loop waits on their tasks forever
+            for ws in opened:
+                with contextlib.suppress(Exception):  # refused or already closed
+                    await ws.disconnect()
 
     with django_db_blocker.unblock():
         run_async(run)
