@@ -6,7 +6,7 @@ STAMP := .make
 # Exports DATABASE_URL / REDIS_URL (embedded ones when unset) into the recipe's shell.
 ENV_UP = eval "$$($(BIN)/python -m config.embedded up | sed 's/^/export /')"
 
-.PHONY: install run test bench lint migrate seed services stop clean backup restore
+.PHONY: install run test bench lint migrate seed services stop clean backup restore audit
 
 install: $(STAMP)/python $(STAMP)/frontend
 
@@ -66,6 +66,10 @@ backup: migrate
 restore: services
 	@test -n "$(FROM)" || { echo "usage: make restore FROM=backups/<stamp> [FORCE=1]"; exit 2; }
 	$(ENV_UP) && $(BIN)/python manage.py restore --from $(FROM) $(if $(FORCE),--force,)
+
+# Known vulnerabilities in what is installed (needs PyPI's per-release JSON API or OSV).
+audit: install
+	$(BIN)/pip-audit --strict --skip-editable
 
 lint: install
 	$(BIN)/ruff check .

@@ -59,7 +59,7 @@ def _check_node(nid: str, node: Any, nodes: dict, queue_ids: set[int] | None) ->
     if not isinstance(node, dict):
         return [Problem(nid, "must be an object with a 'type'")]
     kind = node.get("type")
-    if kind not in NODE_TYPES:
+    if not isinstance(kind, str) or kind not in NODE_TYPES:  # (a list or object is no type, and unhashable)
         return [Problem(nid, f"unknown type {kind!r}; use one of {', '.join(sorted(NODE_TYPES))}")]
     problems = []
     for text_field in ("say", "play"):
@@ -104,12 +104,13 @@ def graph_problems(graph: Any, *, queue_ids: set[int] | None = None) -> list[Pro
     if len(nodes) > MAX_NODES:
         return [Problem("", f"at most {MAX_NODES} nodes")]
     start = graph.get("start")
-    if start not in nodes:
+    if not isinstance(start, str) or start not in nodes:
         return [Problem("", f"'start' must name a node; {start!r} is not one")]
     problems: list[Problem] = []
     for nid, node in nodes.items():
         problems += _check_node(str(nid), node, nodes, queue_ids)
-    sound = {nid: n for nid, n in nodes.items() if isinstance(n, dict) and n.get("type") in NODE_TYPES}
+    sound = {nid: n for nid, n in nodes.items() if isinstance(n, dict) and isinstance(n.get("type"), str)
+             and n["type"] in NODE_TYPES}
 
     def edges(nid: str) -> list[str]:
         return [t for _, t in _targets(sound[nid]) if isinstance(t, str) and t in sound] if nid in sound else []
