@@ -57,6 +57,7 @@ bench: migrate
 	$(BIN)/python bench/wfm.py
 	$(ENV_UP) && $(BIN)/python bench/billing.py
 	$(ENV_UP) && $(BIN)/python bench/dialer.py
+	$(ENV_UP) && $(BIN)/python bench/faults.py
 
 # Every schema + the recordings' audio into backups/<UTC time>/ (checksummed manifest).
 backup: migrate

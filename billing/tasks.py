@@ -26,3 +26,14 @@ def dunning() -> dict:
     from billing.dunning import dunning_run
 
     return dunning_run()
+
+
+@shared_task(name="billing.invoice_run_period", time_limit=3600, soft_time_limit=3500, acks_late=True,
+             autoretry_for=(Exception,), retry_backoff=60, max_retries=5)
+def invoice_run_period(*, period: str, tenant_ids: list[int] | None = None) -> dict:
+    """A month's run in the background (the operator's "run", a re-run after a failure)."""
+    from datetime import date
+
+    from billing.invoicing import invoice_run
+
+    return invoice_run(period=date.fromisoformat(period), tenant_ids=tenant_ids)

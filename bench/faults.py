@@ -1,0 +1,275 @@
+"""Fault injection (issue 11) with real processes; prints what was lost (it must be nothing).
+
+1. billing_worker_kill — a real Celery worker runs the invoice run for 40 tenants; once some
+   invoices exist it is killed with SIGKILL mid-run, a new worker starts and the run is sent
+   again (as beat's retry or the operator would). Counted: tenants with no invoice or with
+   more than one, and whether this run's invoice numbers are consecutive (no gap, no reuse).
+2. postgres_restart_webhooks — a real daphne takes signed carrier webhooks (new calls) one
+   after another while the embedded Postgres is restarted underneath it. Every webhook must
+   end either answered or with a 5xx/connection error the carrier retries; retried until
+   answered. Counted: calls lost (no row), calls written twice, half-written calls (no
+   arrival event), and the 5xx the restart caused.
+3. redis_kill_webhooks — the same traffic with Redis (cache, channel layer, broker) killed at
+   a third and started again at two thirds.
+
+    python bench/faults.py          # env: FAULT_TENANTS (40), FAULT_CALLS (300)
+Needs the tenants of bench/billing.py (make bench runs it first). Writes bench/results/faults.json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+os.environ.setdefault("LOG_LEVEL", "ERROR")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django_tenants.utils import tenant_context  # noqa: E402
+
+TENANTS = int(os.environ.get("FAULT_TENANTS", 40))
+CALLS = int(os.environ.get("FAULT_CALLS", 300))
+QUEUE = "hostline-faults"
+LOGS = ROOT / "bench" / "results"
+
+
+def _spawn(args: list[str], log: str, **env: str) -> subprocess.Popen:
+    out = open(LOGS / log, "w")  # noqa: SIM115 - the child owns it
+    return subprocess.Popen([sys.executable, "-m", *args], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                            env=dict(os.environ, **env))
+
+
+def _worker() -> subprocess.Popen:
+    return _spawn(["celery", "-A", "config", "worker", "--pool=solo", "-Q", QUEUE, "--without-gossip",
+                   "--without-mingle", "--without-heartbeat", "-l", "warning"], "faults-worker.log")
+
+
+def _wait(what: str, fn, timeout: float = 600.0, every: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = fn()
+        if value:
+            return value
+        time.sleep(every)
+    raise SystemExit(f"faults: timed out waiting for {what}")
+
+
+def billing_worker_kill() -> dict:
+    from bench.billing import PERIOD, bench_tenants, fill, reset
+    from billing.models import Invoice, InvoiceCounter
+    from billing.tasks import invoice_run_period
+
+    tenants = bench_tenants(TENANTS)
+    for t in tenants:
+        fill(t)
+    reset(tenants)
+    ids = [t.pk for t in tenants]
+    counter_before = InvoiceCounter.objects.filter(key="invoice").values_list("last", flat=True).first() or 0
+
+    def made() -> int:
+        return Invoice.objects.filter(tenant_id__in=ids, period=PERIOD).count()
+
+    worker = _worker()
+    invoice_run_period.apply_async(kwargs={"period": PERIOD.isoformat(), "tenant_ids": ids}, queue=QUEUE)
+    killed_at = _wait("the first invoices", lambda: (n := made()) >= TENANTS // 4 and n)
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    at_kill = made()
+    worker = _worker()  # the run is sent again: as beat's retry, or the operator pressing "run"
+    invoice_run_period.apply_async(kwargs={"period": PERIOD.isoformat(), "tenant_ids": ids}, queue=QUEUE)
+    _wait("every tenant invoiced", lambda: made() >= TENANTS)
+    time.sleep(2)  # let a duplicate, if the code could make one, arrive
+    worker.terminate()
+    worker.wait(30)
+    rows = list(Invoice.objects.filter(tenant_id__in=ids, period=PERIOD).values_list("tenant_id", "number"))
+    per_tenant = {t: sum(1 for r in rows if r[0] == t) for t in ids}
+    numbers = sorted(int(n.rsplit("-", 1)[1]) for _, n in rows)
+    return {"tenants": TENANTS, "invoices_when_killed": killed_at, "invoices_after_kill": at_kill,
+            "invoices": len(rows), "tenants_without_invoice": sum(1 for n in per_tenant.values() if n == 0),
+            "duplicate_invoices": sum(n - 1 for n in per_tenant.values() if n > 1),
+            "numbers_consecutive": numbers == list(range(counter_before + 1, counter_before + 1 + len(rows)))}
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _embedded_postgres() -> bool:
+    from config import embedded
+
+    return str(embedded.PG_DIR) in urllib.parse.unquote(os.environ.get("DATABASE_URL", ""))
+
+
+def _restart_postgres() -> None:
+    import pgserver._commands as pgc
+
+    from config import embedded
+
+    pgc.pg_ctl(["-w", "restart", "-m", "fast"], pgdata=embedded.PG_DIR, user=embedded._pg_user())
+
+
+def _embedded_redis() -> bool:
+    from config import embedded
+
+    return os.environ.get("REDIS_URL", "") == f"unix://{embedded.REDIS_SOCKET}"
+
+
+REDIS_DOWN = threading.Event()
+
+
+def _kill_redis() -> None:
+    from config import embedded
+
+    os.kill(int(embedded.REDIS_PIDFILE.read_text().strip()), signal.SIGKILL)
+    _wait("Redis to die", lambda: not embedded._redis_alive(), 10)
+    REDIS_DOWN.set()  # confirmed down: the calls that follow are taken without it
+
+
+def _start_redis() -> None:
+    from config import embedded
+
+    embedded._start_redis()
+
+
+def postgres_restart_webhooks() -> dict:
+    if not _embedded_postgres():
+        return {"skipped": "DATABASE_URL is not the embedded Postgres this bench can restart"}
+    return webhooks_under_fault(_restart_postgres, None)
+
+
+def redis_kill_webhooks() -> dict:
+    """Redis (cache, channel layer, Celery broker) killed at a third of the traffic and
+    started again at two thirds: calls must still be taken and stored."""
+    if not _embedded_redis():
+        return {"skipped": "REDIS_URL is not the embedded Redis this bench can kill"}
+    result = webhooks_under_fault(_kill_redis, _start_redis)
+    return {**result, "redis_was_down": REDIS_DOWN.is_set()}
+
+
+def webhooks_under_fault(fault, recover) -> dict:
+    from telephony.models import Call, CallEvent, IvrFlow, PhoneNumber
+    from telephony.sandbox import carrier_installed
+    from telephony.sandbox.carrier import SandboxCarrier
+    from telephony.sandbox.scheduler import VirtualScheduler
+    from telephony.sandbox.transport import ClientTransport
+    from telephony.services.config import number_add
+    from telephony.signatures import signature_for, tenant_webhook_token
+    from tenants.models import Tenant
+    from tenants.services import tenant_signup
+
+    slug = "bench-faults"
+    tenant = Tenant.objects.filter(slug=slug).first()
+    if tenant is None:
+        tenant = tenant_signup(company="Faults bench", slug=slug, admin_email=f"admin@{slug}.test",
+                               password="Bench-pass-123", edition="professional")
+        Tenant.objects.filter(pk=tenant.pk).update(state="active")
+        tenant.refresh_from_db()
+    number = "+19995550999"
+    with tenant_context(tenant):
+        if not PhoneNumber.objects.filter(e164=number).exists():
+            carrier = SandboxCarrier(transport=ClientTransport(), scheduler=VirtualScheduler(start=datetime.now(UTC)))
+            with carrier_installed(carrier):
+                number_add(e164=number, entry_flow=IvrFlow.objects.get(name="Main"))
+        run = f"F{int(time.time())}"
+    connection.set_schema_to_public()
+    token = tenant_webhook_token(tenant)
+    port = _free_port()
+    host = f"{slug}.{os.environ.get('BASE_DOMAIN', 'localhost')}"
+    web = _spawn(["daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"], "faults-daphne.log",
+                 SITE_PORT=str(port))
+    url = f"http://{host}:{port}/telephony/voice/incoming"
+
+    def post(sid: str) -> int:
+        params = {"CallSid": sid, "From": "+15550009999", "To": number, "CallStatus": "ringing"}
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/telephony/voice/incoming",
+                                     data=urllib.parse.urlencode(params).encode(), method="POST",
+                                     headers={"Host": f"{host}:{port}", "X-Twilio-Signature":
+                                              signature_for(token, url, params)})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - loopback
+                return resp.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+        except OSError:
+            return 0  # refused / reset: the carrier sees no answer and retries
+
+    _wait("daphne", lambda: post("CAwarmup" + run) == 200, 60, 0.2)
+    sids = [f"CA{run}{i:05d}" for i in range(CALLS)]
+    statuses: dict[str, list[int]] = {s: [] for s in sids}
+    done = threading.Event()
+
+    def traffic():
+        for i, sid in enumerate(sids):
+            if i == CALLS // 3:
+                threading.Thread(target=lambda: (fault(), done.set()), daemon=True).start()
+            if i == 2 * CALLS // 3 and recover is not None:
+                done.wait(120)
+                recover()
+            statuses[sid].append(post(sid))
+            time.sleep(0.01)
+
+    started = time.monotonic()
+    traffic()
+    done.wait(120)
+    # The carrier retries what was not answered 200 (Twilio: the fallback URL / its retry policy).
+    for _ in range(30):
+        pending = [s for s in sids if statuses[s][-1] != 200]
+        if not pending:
+            break
+        time.sleep(1)
+        for sid in pending:
+            statuses[sid].append(post(sid))
+    elapsed = time.monotonic() - started
+    web.terminate()
+    web.wait(30)
+    connection.close()  # ours died with the restart
+    with tenant_context(tenant):
+        stored = dict(Call.objects.filter(sid__in=sids).values_list("sid", "pk"))
+        arrived = set(CallEvent.objects.filter(call_id__in=stored.values()).values_list("call_id", flat=True))
+        rows = Call.objects.filter(sid__in=sids).count()
+    failures = [c for codes in statuses.values() for c in codes if c != 200]
+    return {"calls": CALLS, "answered_5xx_or_no_answer": len(failures),
+            "failure_codes": sorted(set(failures)), "calls_retried": sum(len(c) > 1 for c in statuses.values()),
+            "lost_calls": sum(1 for s in sids if s not in stored), "calls_written_twice": rows - len(stored),
+            "half_written_calls": sum(1 for pk in stored.values() if pk not in arrived),
+            "never_answered_200": sum(1 for c in statuses.values() if c[-1] != 200),
+            "throughput_calls_per_s": round(CALLS / elapsed, 1)}
+
+
+def main() -> None:
+    LOGS.mkdir(parents=True, exist_ok=True)
+    out = {"billing_worker_kill": billing_worker_kill(), "postgres_restart_webhooks": postgres_restart_webhooks(),
+           "redis_kill_webhooks": redis_kill_webhooks()}
+    b, hooks = out["billing_worker_kill"], [out["postgres_restart_webhooks"], out["redis_kill_webhooks"]]
+    out["lost"] = {"duplicate_invoices": b["duplicate_invoices"], "tenants_without_invoice":
+                   b["tenants_without_invoice"]}
+    for key in ("lost_calls", "calls_written_twice", "half_written_calls", "never_answered_200"):
+        out["lost"][key] = sum(h.get(key, 0) for h in hooks)
+    out["nothing_lost"] = not any(out["lost"].values()) and b["numbers_consecutive"]
+    text = json.dumps(out, indent=2)
+    (LOGS / "faults.json").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
