@@ -58,6 +58,7 @@ bench: migrate
 	$(ENV_UP) && $(BIN)/python bench/billing.py
 	$(ENV_UP) && $(BIN)/python bench/dialer.py
 	$(ENV_UP) && $(BIN)/python bench/faults.py
+	$(ENV_UP) && $(BIN)/python bench/scale.py
 
 # Every schema + the recordings' audio into backups/<UTC time>/ (checksummed manifest).
 backup: migrate
