@@ -11,6 +11,10 @@
    arrival event), and the 5xx the restart caused.
 3. redis_kill_webhooks — the same traffic with Redis (cache, channel layer, broker) killed at
    a third and started again at two thirds.
+4. dialer_worker_kill — a progressive campaign dialled through the real path (beat's task in
+   a Celery worker, the sandbox carrier process, daphne): the worker is SIGKILLed in the middle
+   of a tick's dials and a new one started. Counted: contacts dialled twice, attempts the
+   carrier placed twice, dials recorded but never placed.
 
     python bench/faults.py          # env: FAULT_TENANTS (40), FAULT_CALLS (300)
 Needs the tenants of bench/billing.py (make bench runs it first). Writes bench/results/faults.json.
@@ -29,6 +33,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from datetime import UTC, datetime
+from datetime import time as dtime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +50,8 @@ from django_tenants.utils import tenant_context  # noqa: E402
 
 TENANTS = int(os.environ.get("FAULT_TENANTS", 40))
 CALLS = int(os.environ.get("FAULT_CALLS", 300))
+DIAL_AGENTS = int(os.environ.get("FAULT_DIAL_AGENTS", 40))
+DIAL_SECONDS = int(os.environ.get("FAULT_DIAL_SECONDS", 40))
 QUEUE = "hostline-faults"
 LOGS = ROOT / "bench" / "results"
 
@@ -112,6 +119,116 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def dialer_worker_kill() -> dict:
+    """A progressive campaign dialled by the real path — beat's `outbound.dial_tick_all` task
+    in a real Celery worker, the sandbox carrier process, daphne for its webhooks — with the
+    worker SIGKILLed once dials are flowing and a new one started. A double dial is a contact
+    dialled twice (two attempts that reached the dialling stage) or one attempt the carrier
+    placed twice (two carrier calls reporting on the same leg)."""
+    from bench.dialer import _reset_floor
+    from bench.dialer import tenant as dialer_tenant
+    from telephony.models import AgentProfile, CallLeg, Campaign, DialAttempt, IvrFlow, PhoneNumber, WebhookReceipt
+    from telephony.outbound.campaigns import DIALING_STATES, contacts_add
+    from telephony.sandbox import carrier_installed
+    from telephony.sandbox.carrier import SandboxCarrier
+    from telephony.sandbox.scheduler import VirtualScheduler
+    from telephony.sandbox.simulation import bots_ensure
+    from telephony.sandbox.transport import ClientTransport
+    from telephony.services.agents import agent_set_state
+    from telephony.services.config import number_add
+    from telephony.tasks import dial_tick_all
+
+    t = dialer_tenant()
+    run = int(time.time())
+    with tenant_context(t):
+        number = PhoneNumber.objects.first()
+        if number is None:
+            carrier = SandboxCarrier(transport=ClientTransport(), scheduler=VirtualScheduler(start=datetime.now(UTC)))
+            with carrier_installed(carrier):
+                number = number_add(e164="+19995550900", entry_flow=IvrFlow.objects.get(name="Main"))
+        bots = bots_ensure(DIAL_AGENTS).users
+        Campaign.objects.filter(state__in=list(DIALING_STATES)).update(state="cancelled")
+        campaign = Campaign.objects.create(name=f"faults {run}", mode="progressive", state="running",
+                                           calling_from=dtime(0, 0), calling_until=dtime(23, 59), pilot_calls=0,
+                                           call_on_holidays=True, caller_id=number.e164)
+        campaign.agents.set(bots)
+        contacts_add(campaign=campaign, source="faults",
+                     rows=[{"number": f"+1{'646' if run % 2 else '718'}{(run + i) % 10_000_000:07d}"}
+                           for i in range(1000)])
+        _reset_floor(bots)
+        for bot in bots:
+            profile, _ = AgentProfile.objects.get_or_create(user=bot)
+            if profile.state != "available":
+                if profile.state != "offline":
+                    agent_set_state(user=bot, to_state="offline", source="system")
+                agent_set_state(user=bot, to_state="available", source="agent")
+    connection.set_schema_to_public()
+    web_port, carrier_port = _free_port(), _free_port()
+    env = {"SITE_PORT": str(web_port), "SANDBOX_CARRIER_URL": f"http://127.0.0.1:{carrier_port}"}
+    web = _spawn(["daphne", "-b", "127.0.0.1", "-p", str(web_port), "config.asgi:application"],
+                 "faults-dial-daphne.log", **env)
+    carrier = subprocess.Popen([sys.executable, "manage.py", "sandbox_carrier", "--listen",  # noqa: S603
+                                f"http://127.0.0.1:{carrier_port}", "--app", f"http://127.0.0.1:{web_port}"],
+                               cwd=ROOT, env=dict(os.environ, **env), stdout=open(LOGS / "faults-carrier.log", "w"),  # noqa: SIM115
+                               stderr=subprocess.STDOUT)
+    worker = _spawn(["celery", "-A", "config", "worker", "--pool=solo", "-Q", QUEUE, "--without-gossip",
+                     "--without-mingle", "--without-heartbeat", "-l", "warning"], "faults-dial-worker.log", **env)
+
+    def dialled() -> int:
+        with tenant_context(t):
+            n = DialAttempt.objects.filter(campaign=campaign).exclude(outcome="blocked").count()
+        connection.set_schema_to_public()
+        return n
+
+    killed_at, end = None, time.monotonic() + DIAL_SECONDS
+    while time.monotonic() < end:
+        dial_tick_all.apply_async(queue=QUEUE, expires=4)  # what beat sends every 2 s
+        tick_end = time.monotonic() + 2
+        while time.monotonic() < tick_end:
+            if killed_at is None and dialled() >= 5:  # in the middle of the first tick's dials
+                worker.send_signal(signal.SIGKILL)
+                worker.wait()
+                killed_at = dialled()
+                worker = _spawn(["celery", "-A", "config", "worker", "--pool=solo", "-Q", QUEUE,
+                                 "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "warning"],
+                                "faults-dial-worker2.log", **env)
+            time.sleep(0.05)
+    time.sleep(5)  # the last dials' first webhooks
+    with tenant_context(t):
+        Campaign.objects.filter(pk=campaign.pk).update(state="cancelled")
+    connection.set_schema_to_public()
+    for p in (worker, carrier, web):
+        p.terminate()
+        p.wait(30)
+    with tenant_context(t):
+        attempts = list(DialAttempt.objects.filter(campaign=campaign).exclude(outcome="blocked")
+                        .values_list("contact_id", "call_id"))
+        per_contact: dict[int, int] = {}
+        for contact, _ in attempts:
+            per_contact[contact] = per_contact.get(contact, 0) + 1
+        legs = set(CallLeg.objects.filter(call_id__in=[c for _, c in attempts if c], role="caller")
+                   .values_list("pk", flat=True))
+        carrier_calls: dict[int, set] = {}  # leg -> the carrier calls that reported on it
+        for sid, event in WebhookReceipt.objects.filter(event__startswith="leg:").values_list("call_sid", "event"):
+            leg = int(event.split(":")[1] or 0)
+            if leg in legs:
+                carrier_calls.setdefault(leg, set()).add(sid)
+        reached = len(carrier_calls)
+        # a contact the killed tick locked but never dialled: free again after the lock's 15 minutes
+        from telephony.models import CampaignContact
+
+        stranded = CampaignContact.objects.filter(campaign=campaign, status="locked").exclude(
+            pk__in=[c for c, _ in attempts]).count()
+    connection.set_schema_to_public()
+    contact_twice = sum(n - 1 for n in per_contact.values() if n > 1)
+    carrier_twice = sum(len(s) - 1 for s in carrier_calls.values() if len(s) > 1)
+    return {"dials": len(attempts), "dials_when_killed": killed_at, "worker_killed": killed_at is not None,
+            "dials_that_reached_the_carrier": reached, "contacts_dialled_twice": contact_twice,
+            "attempts_placed_twice_by_the_carrier": carrier_twice, "double_dials": contact_twice + carrier_twice,
+            "dials_recorded_but_never_placed": len(attempts) - reached,
+            "contacts_locked_by_the_killed_tick_undialled": stranded}
 
 
 def _embedded_postgres() -> bool:
@@ -259,10 +376,10 @@ def webhooks_under_fault(fault, recover) -> dict:
 def main() -> None:
     LOGS.mkdir(parents=True, exist_ok=True)
     out = {"billing_worker_kill": billing_worker_kill(), "postgres_restart_webhooks": postgres_restart_webhooks(),
-           "redis_kill_webhooks": redis_kill_webhooks()}
+           "redis_kill_webhooks": redis_kill_webhooks(), "dialer_worker_kill": dialer_worker_kill()}
     b, hooks = out["billing_worker_kill"], [out["postgres_restart_webhooks"], out["redis_kill_webhooks"]]
     out["lost"] = {"duplicate_invoices": b["duplicate_invoices"], "tenants_without_invoice":
-                   b["tenants_without_invoice"]}
+                   b["tenants_without_invoice"], "double_dials": out["dialer_worker_kill"]["double_dials"]}
     for key in ("lost_calls", "calls_written_twice", "half_written_calls", "never_answered_200"):
         out["lost"][key] = sum(h.get(key, 0) for h in hooks)
     out["nothing_lost"] = not any(out["lost"].values()) and b["numbers_consecutive"]
