@@ -59,6 +59,7 @@ bench: migrate
 	$(ENV_UP) && $(BIN)/python bench/dialer.py
 	$(ENV_UP) && $(BIN)/python bench/faults.py
 	$(ENV_UP) && $(BIN)/python bench/scale.py
+	$(ENV_UP) && $(BIN)/python bench/load.py
 
 # Every schema + the recordings' audio into backups/<UTC time>/ (checksummed manifest).
 backup: migrate
