@@ -14,7 +14,8 @@
 4. dialer_worker_kill — a progressive campaign dialled through the real path (beat's task in
    a Celery worker, the sandbox carrier process, daphne): the worker is SIGKILLed in the middle
    of a tick's dials and a new one started. Counted: contacts dialled twice, attempts the
-   carrier placed twice, dials recorded but never placed.
+   carrier placed twice, dials recorded but never placed, and of those any still 'dialing'
+   after beat's sweep has had a minute (they must be failed and retried by the rules).
 
     python bench/faults.py          # env: FAULT_TENANTS (40), FAULT_CALLS (300)
 Needs the tenants of bench/billing.py (make bench runs it first). Writes bench/results/faults.json.
@@ -195,10 +196,17 @@ def dialer_worker_kill() -> dict:
                                  "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "warning"],
                                 "faults-dial-worker2.log", **env)
             time.sleep(0.05)
-    time.sleep(5)  # the last dials' first webhooks
     with tenant_context(t):
         Campaign.objects.filter(pk=campaign.pk).update(state="cancelled")
     connection.set_schema_to_public()
+    # beat's sweep for a minute and a bit: a dial the killed worker committed but never placed
+    # must be failed (and its contact's rules applied), not left 'dialing' for ever
+    from telephony.tasks import sweep_all
+
+    sweep_end = time.monotonic() + 70
+    while time.monotonic() < sweep_end:
+        sweep_all.apply_async(queue=QUEUE, expires=4)
+        time.sleep(2)
     for p in (worker, carrier, web):
         p.terminate()
         p.wait(30)
@@ -221,6 +229,8 @@ def dialer_worker_kill() -> dict:
 
         stranded = CampaignContact.objects.filter(campaign=campaign, status="locked").exclude(
             pk__in=[c for c, _ in attempts]).count()
+        unresolved = DialAttempt.objects.filter(campaign=campaign, outcome="dialing").exclude(
+            call__legs__sid__isnull=False).count()
     connection.set_schema_to_public()
     contact_twice = sum(n - 1 for n in per_contact.values() if n > 1)
     carrier_twice = sum(len(s) - 1 for s in carrier_calls.values() if len(s) > 1)
@@ -228,7 +238,8 @@ def dialer_worker_kill() -> dict:
             "dials_that_reached_the_carrier": reached, "contacts_dialled_twice": contact_twice,
             "attempts_placed_twice_by_the_carrier": carrier_twice, "double_dials": contact_twice + carrier_twice,
             "dials_recorded_but_never_placed": len(attempts) - reached,
-            "contacts_locked_by_the_killed_tick_undialled": stranded}
+            "contacts_locked_by_the_killed_tick_undialled": stranded,
+            "dials_never_placed_and_still_dialing": unresolved}
 
 
 def _embedded_postgres() -> bool:
@@ -379,7 +390,8 @@ def main() -> None:
            "redis_kill_webhooks": redis_kill_webhooks(), "dialer_worker_kill": dialer_worker_kill()}
     b, hooks = out["billing_worker_kill"], [out["postgres_restart_webhooks"], out["redis_kill_webhooks"]]
     out["lost"] = {"duplicate_invoices": b["duplicate_invoices"], "tenants_without_invoice":
-                   b["tenants_without_invoice"], "double_dials": out["dialer_worker_kill"]["double_dials"]}
+                   b["tenants_without_invoice"], "double_dials": out["dialer_worker_kill"]["double_dials"],
+                   "dials_stuck": out["dialer_worker_kill"]["dials_never_placed_and_still_dialing"]}
     for key in ("lost_calls", "calls_written_twice", "half_written_calls", "never_answered_200"):
         out["lost"][key] = sum(h.get(key, 0) for h in hooks)
     out["nothing_lost"] = not any(out["lost"].values()) and b["numbers_consecutive"]

@@ -1,6 +1,7 @@
 """Timers of the ACD, run every couple of seconds per tenant by Celery beat (and by the
 simulator on its own clock): offers that rang out, wrap-ups that ran over, overflow and
-maximum wait, callbacks that fell due, and agents whose desk went silent (RT-4).
+maximum wait, callbacks that fell due, agents whose desk went silent (RT-4), and campaign
+dials the carrier was never asked to place.
 Each item is handled in its own transaction with SKIP LOCKED, so sweeps may overlap."""
 
 from __future__ import annotations
@@ -160,6 +161,31 @@ def _drop_offer(profile: AgentProfile) -> None:
     Call.objects.filter(pk=offer.call_id, status=CallStatus.OFFERED).update(status=CallStatus.QUEUED, agent=None)
 
 
+NEVER_PLACED_S = 60
+
+
+def stranded_dials(simulated: bool) -> int:
+    """Campaign dials committed but never placed: the process died between our commit and the
+    carrier request, so no carrier SID ever came. After a minute the dial counts as failed (as
+    a carrier refusal does), the call ends and the contact's retry rules apply — it is neither
+    lost nor dialled twice."""
+    from telephony.models import CallLeg, DialAttempt, LegRole, LegStatus
+    from telephony.services.calls import leg_status
+
+    cutoff = clock.now() - timedelta(seconds=NEVER_PLACED_S)
+    calls = DialAttempt.objects.filter(outcome=DialAttempt.Outcome.DIALING, at__lt=cutoff,
+                                       call__isnull=False).values("call_id")
+    legs = _sim_filter(CallLeg.objects.filter(call_id__in=calls, role=LegRole.CALLER, sid__isnull=True,
+                                              status=LegStatus.RINGING, started_at__lt=cutoff),
+                       simulated, "call__sim_run")
+    done = 0
+    for pk in legs.values_list("pk", flat=True)[:BATCH]:
+        with transaction.atomic():
+            leg_status(leg_pk=pk, sid="", status="failed")
+            done += 1
+    return done
+
+
 def sweep(*, simulated: bool = False) -> dict[str, int]:
     """One pass over every timer, then route whatever became possible."""
     counts = {
@@ -169,6 +195,7 @@ def sweep(*, simulated: bool = False) -> dict[str, int]:
         "max_wait": max_wait(simulated),
         "callbacks_due": callbacks_due(simulated),
         "logged_out": presence(simulated),
+        "stranded_dials": stranded_dials(simulated),
     }
     counts["routed"] = acd.route(simulated=simulated)
     return counts

@@ -751,3 +751,36 @@ def test_preview_agent_sees_the_record_dials_it_and_records_the_result(center):
     with center.in_tenant():
         cc = CampaignContact.objects.get(number=bo, campaign=c)
         assert (cc.attempts, cc.locked_by, cc.status) == (0, None, "pending")  # back untouched
+
+
+def test_a_dial_the_carrier_was_never_asked_to_place_fails_after_a_minute_not_forever(center):
+    """bench/faults.py found it: a worker killed between the dial's commit and the carrier
+    request left the attempt 'dialing' for good. The sweep now fails it after a minute, the
+    call ends and the contact's rules apply; it is not dialled twice meanwhile."""
+    from datetime import time as dtime
+
+    from django.db import connection, transaction
+
+    from telephony import clock
+    from telephony.models import CampaignContact, DialAttempt
+    from telephony.outbound.campaigns import contact_lock_next
+    from telephony.outbound.dialer import dial_contact
+
+    c = _campaign(center, numbers=(NY,), calling_from=dtime(0, 0), calling_until=dtime(23, 59),
+                  call_on_holidays=True)
+    with center.in_tenant():
+        cc = contact_lock_next(campaign=c, agent=None)
+        with transaction.atomic():
+            assert dial_contact(campaign=c, cc=cc, now=clock.now()) == 1
+            connection.run_on_commit.clear()  # the process dies here: committed, the carrier never asked
+        attempt = DialAttempt.objects.get(campaign=c)
+        assert attempt.outcome == "dialing"
+    center.advance(30)
+    with center.in_tenant():
+        assert DialAttempt.objects.get(pk=attempt.pk).outcome == "dialing"  # a slow carrier gets its minute
+    center.advance(35)
+    with center.in_tenant():
+        attempt.refresh_from_db()
+        assert attempt.outcome == "failed" and attempt.call.status == "ended"
+        assert CampaignContact.objects.get(pk=cc.pk).status != CampaignContact.Status.LOCKED
+        assert DialAttempt.objects.filter(campaign=c).count() == 1
