@@ -49,22 +49,18 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
 
+from bench.procs import LOGS, free_port, spawn  # noqa: E402
+
 TENANTS = int(os.environ.get("FAULT_TENANTS", 40))
 CALLS = int(os.environ.get("FAULT_CALLS", 300))
 DIAL_AGENTS = int(os.environ.get("FAULT_DIAL_AGENTS", 40))
 DIAL_SECONDS = int(os.environ.get("FAULT_DIAL_SECONDS", 40))
 QUEUE = "hostline-faults"
-LOGS = ROOT / "bench" / "results"
 
-
-def _spawn(args: list[str], log: str, **env: str) -> subprocess.Popen:
-    out = open(LOGS / log, "w")  # noqa: SIM115 - the child owns it
-    return subprocess.Popen([sys.executable, "-m", *args], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                            env=dict(os.environ, **env))
 
 
 def _worker() -> subprocess.Popen:
-    return _spawn(["celery", "-A", "config", "worker", "--pool=solo", "-Q", QUEUE, "--without-gossip",
+    return spawn(["celery", "-A", "config", "worker", "--pool=solo", "-Q", QUEUE, "--without-gossip",
                    "--without-mingle", "--without-heartbeat", "-l", "warning"], "faults-worker.log")
 
 
@@ -114,13 +110,6 @@ def billing_worker_kill() -> dict:
             "numbers_consecutive": numbers == list(range(counter_before + 1, counter_before + 1 + len(rows)))}
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def dialer_worker_kill() -> dict:
     """A progressive campaign dialled by the real path — beat's `outbound.dial_tick_all` task
@@ -166,15 +155,15 @@ def dialer_worker_kill() -> dict:
                     agent_set_state(user=bot, to_state="offline", source="system")
                 agent_set_state(user=bot, to_state="available", source="agent")
     connection.set_schema_to_public()
-    web_port, carrier_port = _free_port(), _free_port()
+    web_port, carrier_port = free_port(), free_port()
     env = {"SITE_PORT": str(web_port), "SANDBOX_CARRIER_URL": f"http://127.0.0.1:{carrier_port}"}
-    web = _spawn(["daphne", "-b", "127.0.0.1", "-p", str(web_port), "config.asgi:application"],
+    web = spawn(["daphne", "-b", "127.0.0.1", "-p", str(web_port), "config.asgi:application"],
                  "faults-dial-daphne.log", **env)
     carrier = subprocess.Popen([sys.executable, "manage.py", "sandbox_carrier", "--listen",  # noqa: S603
                                 f"http://127.0.0.1:{carrier_port}", "--app", f"http://127.0.0.1:{web_port}"],
                                cwd=ROOT, env=dict(os.environ, **env), stdout=open(LOGS / "faults-carrier.log", "w"),  # noqa: SIM115
                                stderr=subprocess.STDOUT)
-    worker = _spawn(["celery", "-A", "config", "worker", "--pool=solo", "-Q", QUEUE, "--without-gossip",
+    worker = spawn(["celery", "-A", "config", "worker", "--pool=solo", "-Q", QUEUE, "--without-gossip",
                      "--without-mingle", "--without-heartbeat", "-l", "warning"], "faults-dial-worker.log", **env)
 
     def dialled() -> int:
@@ -192,7 +181,7 @@ def dialer_worker_kill() -> dict:
                 worker.send_signal(signal.SIGKILL)
                 worker.wait()
                 killed_at = dialled()
-                worker = _spawn(["celery", "-A", "config", "worker", "--pool=solo", "-Q", QUEUE,
+                worker = spawn(["celery", "-A", "config", "worker", "--pool=solo", "-Q", QUEUE,
                                  "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "warning"],
                                 "faults-dial-worker2.log", **env)
             time.sleep(0.05)
@@ -321,9 +310,9 @@ def webhooks_under_fault(fault, recover) -> dict:
         run = f"F{int(time.time())}"
     connection.set_schema_to_public()
     token = tenant_webhook_token(tenant)
-    port = _free_port()
+    port = free_port()
     host = f"{slug}.{os.environ.get('BASE_DOMAIN', 'localhost')}"
-    web = _spawn(["daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"], "faults-daphne.log",
+    web = spawn(["daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"], "faults-daphne.log",
                  SITE_PORT=str(port))
     url = f"http://{host}:{port}/telephony/voice/incoming"
 

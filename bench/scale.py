@@ -38,39 +38,27 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
 
+from bench.procs import LOGS, free_port, spawn  # noqa: E402
 from telephony.sandbox.simulation import percentile  # noqa: E402
 
 SOCKETS = int(os.environ.get("SCALE_SOCKETS", 60))
 CALLS = int(os.environ.get("SCALE_CALLS", 2000))
 CONCURRENCY = int(os.environ.get("SCALE_CONCURRENCY", 16))
-LOGS = ROOT / "bench" / "results"
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _spawn(args: list[str], log: str, **env: str) -> subprocess.Popen:
-    out = open(LOGS / log, "w")  # noqa: SIM115 - the child owns it
-    return subprocess.Popen([sys.executable, "-m", *args], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                            env=dict(os.environ, **env))
 
 
 class Topology:
     """3 daphne + the proxy + 2 Celery workers, as Procfile.scale runs them."""
 
     def __init__(self):
-        self.ports = [_free_port() for _ in range(3)]
-        self.port = _free_port()
-        self.webs = [_spawn(["daphne", "-b", "127.0.0.1", "-p", str(p), "config.asgi:application"],
+        self.ports = [free_port() for _ in range(3)]
+        self.port = free_port()
+        self.webs = [spawn(["daphne", "-b", "127.0.0.1", "-p", str(p), "config.asgi:application"],
                             f"scale-web{i + 1}.log", SITE_PORT=str(self.port)) for i, p in enumerate(self.ports)]
-        self.proxy = _spawn(["ops.proxy", "--listen", f"127.0.0.1:{self.port}", "--backends",
+        self.proxy = spawn(["ops.proxy", "--listen", f"127.0.0.1:{self.port}", "--backends",
                              ",".join(f"127.0.0.1:{p}" for p in self.ports)], "scale-proxy.log")
-        self.workers = [_spawn(["celery", "-A", "config", "worker", "--concurrency", "1", "-n", f"scale{i}@%h",
+        self.workers = [spawn(["celery", "-A", "config", "worker", "--concurrency", "1", "-n", f"scale{i}@%h",
                                 "-l", "warning"], f"scale-worker{i}.log") for i in (1, 2)]
 
     def stop(self) -> None:

@@ -91,7 +91,7 @@ def two_factor(request):
                "required": otp.must_enrol_if_removed(user)}
     if device is None:
         pending = otp.totp_begin(user=user)
-        context.update(key=pending.bin_key.hex() and _b32(pending.bin_key), uri=pending.config_url,
+        context.update(key=_b32(pending.bin_key), uri=pending.config_url,
                        qr=otp.qr_svg(pending.config_url))
     return render(request, "tenant/two_factor.html", context, status=400 if error else 200)
 

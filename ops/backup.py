@@ -176,8 +176,9 @@ def backup_restore(*, src: Path, target: str | None = None, force: bool = False)
             raise ServiceError("not_empty", "The target database is not empty: restoring replaces everything in it. "
                                             "Run again with --force (make restore FORCE=1) to do that.")
         _database_clear(info)
-    result = subprocess.run([pg_tool("pg_restore"), "--no-owner", "--exit-on-error", "--dbname", info,  # noqa: S603
-                             str(src / DUMP)], capture_output=True, text=True)
+    # one transaction: a restore that fails part-way leaves nothing of itself behind
+    result = subprocess.run([pg_tool("pg_restore"), "--no-owner", "--exit-on-error", "--single-transaction",  # noqa: S603
+                             "--dbname", info, str(src / DUMP)], capture_output=True, text=True)
     if result.returncode != 0:
         raise ServiceError("restore_failed", f"pg_restore failed: {result.stderr.strip()[-500:]}")
     restored = 0
