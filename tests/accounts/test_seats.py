@@ -178,3 +178,17 @@ def test_users_page_invites_and_shows_seat_meter(cast):
     refused = page.post("/console/users/invite", {"email": "late@alpha.test", "roles": ["agent"]})
     assert refused.status_code == 400
     assert "All 3 seats are in use" in refused.content.decode()
+
+
+@pytest.mark.django_db
+def test_saving_a_user_with_no_role_is_refused_in_the_console_and_the_api(cast):
+    agent_id = cast.a.users["agent"].pk
+    page = cast.a.client("admin")
+    resp = page.post(f"/console/users/{agent_id}", {"full_name": "Renamed", "roles": []})
+    assert resp.status_code == 400
+    assert "Give the user at least one role." in resp.content.decode()
+    api = cast.a.api(cast.a.token("admin"))
+    refused = api.patch(f"/api/v1/users/{agent_id}", {"roles": []}, content_type="application/json")
+    assert refused.status_code == 400 and refused.json()["error"]["fields"]["roles"]
+    after = api.get(f"/api/v1/users/{agent_id}").json()
+    assert after["roles"] == ["agent"] and after["full_name"] != "Renamed"
