@@ -8,10 +8,24 @@ bench's tenants (10 tenants × 100 agents = 1,000 agents).
    `agent.state` event: counted, with the push latency (request sent → event received).
 2. Webhook load: CALLS signed carrier webhooks (new calls) over all tenants through the
    proxy from CONCURRENCY clients: throughput, p50/p99, errors.
-3. A web process dies: web2 is killed half-way through a second webhook run; new requests
+2. The simulator across processes: every tenant's callers and bots at once, on wall-clock
+   time (a rush of short calls: SCALE_SIM_PACE divides every human duration). The sandbox
+   carrier runs in this process and posts its webhooks through the proxy, one new
+   connection each, so they land on all three web processes; the bots' REST calls too; the
+   app's REST commands come back to the carrier; Celery beat and the two workers run the
+   timers. Half-way through the arrivals web3 is SIGKILLed: calls in flight go on through
+   the other two (a dropped connection is retried, as Twilio retries). Each tenant's
+   wallboard socket is opened directly on web1 or web2, in turn: every call event the
+   tenants' calls logged must reach its wallboard, wherever the webhook that caused it was
+   served. Counted: calls, webhooks per process, lost calls, double offers, errors, events
+   missed.
+3. Webhook load: CALLS signed carrier webhooks (new calls) over all tenants through the
+   proxy from CONCURRENCY clients: throughput, p50/p99, errors.
+4. A web process dies: web2 is killed half-way through a second webhook run; new requests
    go to the others. Counted: errors after the kill and calls lost.
 
-    python bench/scale.py      # env: SCALE_SOCKETS (60), SCALE_CALLS (2000), SCALE_CONCURRENCY (16)
+    python bench/scale.py      # env: SCALE_SOCKETS (60), SCALE_CALLS (2000), SCALE_CONCURRENCY (16),
+                               #      SCALE_SIM_CALLS per tenant (30), SCALE_SIM_AGENTS (4), SCALE_SIM_PACE (10)
 Writes bench/results/scale.json.
 """
 
@@ -23,6 +37,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -44,28 +59,36 @@ from telephony.sandbox.simulation import percentile  # noqa: E402
 SOCKETS = int(os.environ.get("SCALE_SOCKETS", 60))
 CALLS = int(os.environ.get("SCALE_CALLS", 2000))
 CONCURRENCY = int(os.environ.get("SCALE_CONCURRENCY", 16))
+SIM_CALLS = int(os.environ.get("SCALE_SIM_CALLS", 30))
+SIM_AGENTS = int(os.environ.get("SCALE_SIM_AGENTS", 4))
+SIM_PACE = float(os.environ.get("SCALE_SIM_PACE", 10))
 
 
 
 
 class Topology:
-    """3 daphne + the proxy + 2 Celery workers, as Procfile.scale runs them."""
+    """3 daphne + the proxy + 2 Celery workers + beat, as Procfile.scale runs them; the
+    sandbox carrier is this bench's own (phase 2)."""
 
     def __init__(self):
         self.ports = [free_port() for _ in range(3)]
         self.port = free_port()
+        self.carrier_port = free_port()
+        env = {"SITE_PORT": str(self.port), "SANDBOX_CARRIER_URL": f"http://127.0.0.1:{self.carrier_port}"}
         self.webs = [spawn(["daphne", "-b", "127.0.0.1", "-p", str(p), "config.asgi:application"],
-                            f"scale-web{i + 1}.log", SITE_PORT=str(self.port)) for i, p in enumerate(self.ports)]
+                            f"scale-web{i + 1}.log", **env) for i, p in enumerate(self.ports)]
         self.proxy = spawn(["ops.proxy", "--listen", f"127.0.0.1:{self.port}", "--backends",
                              ",".join(f"127.0.0.1:{p}" for p in self.ports)], "scale-proxy.log")
         self.workers = [spawn(["celery", "-A", "config", "worker", "--concurrency", "1", "-n", f"scale{i}@%h",
-                                "-l", "warning"], f"scale-worker{i}.log") for i in (1, 2)]
+                                "-l", "warning"], f"scale-worker{i}.log", **env) for i in (1, 2)]
+        self.beat = spawn(["celery", "-A", "config", "beat", "-l", "warning", "--schedule",
+                           str(LOGS / "scale-beat-schedule")], "scale-beat.log", **env)
 
     def stop(self) -> None:
-        for p in [*self.webs, self.proxy, *self.workers]:
+        for p in [*self.webs, self.proxy, *self.workers, self.beat]:
             if p.poll() is None:
                 p.terminate()
-        for p in [*self.webs, self.proxy, *self.workers]:
+        for p in [*self.webs, self.proxy, *self.workers, self.beat]:
             try:
                 p.wait(30)
             except subprocess.TimeoutExpired:
@@ -85,8 +108,9 @@ def _setup():
     per_tenant = max(1, SOCKETS // len(tenants))
     for t in tenants:
         with tenant_context(t):
-            from telephony.sandbox.simulation import bots_ensure
+            from telephony.sandbox.simulation import bots_ensure, leftovers_reset
 
+            leftovers_reset()  # a run that was killed may have left bots ringing
             bots = bots_ensure(per_tenant)
             for user in bots.users:
                 s = SessionStore()
@@ -163,6 +187,151 @@ async def push_across_processes(port: int, agents: list[dict]) -> dict:
             "push_p99_ms": round(percentile(latencies, 99), 1) if latencies else None}
 
 
+def _served_hooks() -> list[int]:
+    """Carrier webhooks each web process has served so far (from its access log)."""
+    return [sum(1 for line in (LOGS / f"scale-web{i}.log").read_text(errors="replace").splitlines()
+                if '"POST /telephony/' in line) for i in (1, 2, 3)]
+
+
+class Wallboards(threading.Thread):
+    """One supervisor socket per tenant, opened directly on web1 or web2 in turn (web3 is
+    killed during the run); collects the (call, event) pairs each one hears."""
+
+    def __init__(self, topo: Topology, boards: list[dict]):
+        super().__init__(daemon=True)
+        self.topo, self.boards = topo, boards
+        self.heard: dict[str, set] = {b["slug"]: set() for b in boards}
+        self.dropped = 0
+        self.ready, self.done = threading.Event(), threading.Event()
+        self.failure: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            asyncio.run(self._main())
+        except BaseException as exc:  # noqa: BLE001 - reported by the bench, not lost in a thread
+            self.failure = exc
+            self.ready.set()
+
+    async def _main(self) -> None:
+        import aiohttp
+
+        async with aiohttp.ClientSession() as http:
+            sockets = []
+            for i, b in enumerate(self.boards):
+                web = self.topo.ports[i % 2]
+                ws = await http.ws_connect(f"http://127.0.0.1:{web}/ws/v1/events", headers={
+                    "Host": f"{b['host']}:{self.topo.port}", "Origin": f"http://{b['host']}:{self.topo.port}",
+                    "Cookie": f"sessionid={b['session']}"})
+                hello = await ws.receive_json(timeout=10)
+                assert hello["type"] == "hello" and {"supervisor", "tenant_admin"} & set(hello["roles"]), hello
+                sockets.append(ws)
+            self.ready.set()
+            await asyncio.gather(*(self._listen(ws, b["slug"]) for ws, b in zip(sockets, self.boards, strict=True)))
+            for ws in sockets:
+                await ws.close()
+
+    async def _listen(self, ws, slug: str) -> None:
+        import aiohttp
+
+        while not self.done.is_set():
+            try:
+                msg = await ws.receive(timeout=0.5)
+            except TimeoutError:
+                continue
+            if msg.type != aiohttp.WSMsgType.TEXT:
+                self.dropped += 1
+                return
+            data = json.loads(msg.data)
+            if data.get("type") == "call.update":
+                self.heard[slug].add((data["call"], data["event"]))
+
+
+def _admin_session(tenant) -> str:
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from accounts.models import Role, User
+
+    with tenant_context(tenant):
+        user = User.objects.filter(role_grants__role=Role.TENANT_ADMIN).order_by("pk").first()
+        s = SessionStore()
+        s.update({"_auth_user_id": str(user.pk), "_auth_user_backend": "accounts.backends.EmailBackend",
+                  "_auth_user_hash": user.get_session_auth_hash()})
+        s.create()
+    return s.session_key
+
+
+def simulator_across_processes(topo: Topology) -> dict:
+    from django.conf import settings
+
+    from bench.routing import ensure_tenants
+    from telephony.management.commands.sandbox_carrier import sandbox_number
+    from telephony.models import CallEvent
+    from telephony.sandbox.carrier import SandboxCarrier
+    from telephony.sandbox.scheduler import RealtimeScheduler
+    from telephony.sandbox.server import serve
+    from telephony.sandbox.simulation import Simulation, run_realtime
+    from telephony.sandbox.transport import HttpApi, HttpTransport
+
+    settings.SITE_PORT = str(topo.port)  # the URLs the carrier signs are the proxy's, as the webs see them
+    tenants = ensure_tenants()
+    proxy = f"http://127.0.0.1:{topo.port}"
+    carrier = SandboxCarrier(transport=HttpTransport(connect_to=proxy), scheduler=RealtimeScheduler())
+    carrier.number_resolver = sandbox_number
+    failures: list[str] = []
+    server = serve(carrier, "127.0.0.1", topo.carrier_port)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=carrier.scheduler.run_forever, args=(lambda exc: failures.append(repr(exc)),),
+                     daemon=True).start()
+    boards = Wallboards(topo, [{"slug": t.slug, "host": t.domains.first().domain, "session": _admin_session(t)}
+                               for t in tenants])
+    boards.start()
+    boards.ready.wait(60)
+    if boards.failure:
+        raise boards.failure
+    served_before = _served_hooks()
+    sims = [Simulation(tenant=t, calls=SIM_CALLS, agents=SIM_AGENTS, pace=SIM_PACE, seed=i, api=HttpApi(proxy))
+            for i, t in enumerate(tenants, 1)]
+    half = len(sims) * SIM_CALLS // 2
+    killed = threading.Event()
+
+    def kill_web3_half_way() -> None:
+        while sum(s.arrived for s in sims) < half and not killed.is_set():
+            time.sleep(0.2)
+        if not killed.is_set():
+            topo.webs[2].send_signal(signal.SIGKILL)
+            killed.set()
+
+    threading.Thread(target=kill_web3_half_way, daemon=True).start()
+    try:
+        result = run_realtime(sims, carrier=carrier)
+    finally:
+        killed.set()
+        time.sleep(3)  # the last pushes of the last calls
+        boards.done.set()
+        boards.join(10)
+        carrier.scheduler.stop()
+        server.shutdown()
+    missed, logged = 0, 0
+    for sim in sims:
+        with tenant_context(sim.tenant):
+            expected = set(CallEvent.objects.filter(call__sim_run=sim.run_id).values_list("call_id", "kind"))
+        logged += len(expected)
+        missed += len(expected - boards.heard[sim.tenant.slug])
+    connection.set_schema_to_public()
+    served = [after - before for before, after in zip(served_before, _served_hooks(), strict=True)]
+    return {"tenants": len(sims), "agents": len(sims) * SIM_AGENTS, "pace": SIM_PACE,
+            "calls": result["calls"], "answered": result["answered"],
+            "service_level_mean": round(sum(r["service_level"] or 0 for r in result["tenants"]) / len(sims), 3),
+            "webhooks": result["webhooks"], "webhooks_served_per_process": served,
+            "web3_killed_half_way": topo.webs[2].poll() is not None,
+            "webhook_p50_ms": result["webhook_p50_ms"], "webhook_p99_ms": result["webhook_p99_ms"],
+            "webhook_errors": result["webhook_errors"], "webhook_retries": result["webhook_retries"],
+            "bot_api_errors": result["api_errors"], "carrier_failures": len(failures),
+            "lost_calls": result["lost_calls"], "double_offers": result["double_offers"],
+            "call_events_logged": logged, "call_events_missed_on_wallboards": missed,
+            "wallboard_sockets_dropped": boards.dropped, "wall_s": result["wall_s"]}
+
+
 async def webhook_load(port: int, numbers: list, calls: int, run: str, on_half=None) -> dict:
     import aiohttp
 
@@ -234,6 +403,7 @@ def main() -> None:
     try:
         asyncio.run(_wait_http(topo.port))
         push = asyncio.run(push_across_processes(topo.port, agents))
+        sim = simulator_across_processes(topo)
         run = f"S{int(time.time())}"
         load = asyncio.run(webhook_load(topo.port, numbers, CALLS, run + "a"))
         load["lost_calls"] = load["calls"] - _stored(load.pop("sids"))
@@ -248,8 +418,11 @@ def main() -> None:
         topo.stop()
     out = {"topology": {"web_processes": 3, "celery_workers": 2, "proxy": "ops.proxy (round robin, TCP)",
                         "tenants": len(numbers), "agents": len(numbers) * int(os.environ.get("BENCH_AGENTS", 100))},
-           "push_across_processes": push, "webhook_load": load, "web_process_killed": failover,
-           "errors": push["events_missed"] + load["lost_calls"] + failover["lost_calls"]}
+           "push_across_processes": push, "simulator_across_processes": sim, "webhook_load": load,
+           "web_process_killed": failover,
+           "errors": push["events_missed"] + load["lost_calls"] + failover["lost_calls"] + sim["lost_calls"]
+           + sim["double_offers"] + sim["webhook_errors"] + sim["bot_api_errors"] + sim["carrier_failures"]
+           + sim["call_events_missed_on_wallboards"]}
     text = json.dumps(out, indent=2)
     (LOGS / "scale.json").write_text(text)
     print(text)

@@ -602,7 +602,8 @@ class SandboxCarrier:
 
     # ---- for tests and the simulator ----
     def live_calls(self) -> list[CarrierCall]:
-        return [c for c in self.calls.values() if c.status in ("ringing", "in-progress")]
+        # list() copies in one step: the simulator's thread asks while the carrier's thread runs
+        return [c for c in list(self.calls.values()) if c.status in ("ringing", "in-progress")]
 
     def waiting_input(self, sid: str) -> str | None:
         """The node id the call's open Gather answers for, if any."""

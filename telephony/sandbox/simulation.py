@@ -6,6 +6,10 @@ same REST API a desk uses — go ready, accept offers after a human-like delay, 
 Every carrier event reaches the app as a signed webhook through Django's full request
 stack. Time is virtual: an hour of traffic runs in a minute, and the run is laid out to
 end at the present moment, so its calls read as this morning's history.
+
+`run_realtime` plays several tenants at once on wall-clock time against running web
+processes instead (HTTP both ways, the app's own beat for timers): how bench/scale.py
+spreads the simulator's traffic over a multi-process topology.
 """
 
 from __future__ import annotations
@@ -14,18 +18,19 @@ import math
 import random
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 from django.db import connection
-from django.test import Client
 
 from telephony import clock
 from telephony.sandbox import carrier_installed
 from telephony.sandbox.carrier import CallerScript, SandboxCarrier
 from telephony.sandbox.scheduler import VirtualScheduler
-from telephony.sandbox.transport import ClientTransport, Timings
+from telephony.sandbox.transport import ClientApi, ClientTransport, HttpApi, Timings
 
 BOT_DOMAIN = "sandbox.invalid"
 TICK_S = 1.0
@@ -119,15 +124,25 @@ class CallerBehaviour:
 
 
 class Simulation:
-    def __init__(self, *, tenant, calls: int, agents: int, queues: int | None = None, seed: int = 1):
+    """One tenant's traffic. `pace` divides every human duration (talk, patience, answer
+    delay, wrap-up, think time): pace 10 is a rush of 15-second calls, for runs on wall-clock
+    time (`run_realtime`). `api` is how the bots reach the app (in-process by default)."""
+
+    def __init__(self, *, tenant, calls: int, agents: int, queues: int | None = None, seed: int = 1,
+                 pace: float = 1.0, api: ClientApi | HttpApi | None = None):
         self.tenant, self.n_calls, self.n_agents, self.n_queues = tenant, calls, agents, queues
         self.rng = random.Random(seed)
         self.run_id = "sim" + secrets.token_hex(6)
         self.timings = Timings()
-        self.client = Client()
+        self.pace = pace
+        self.api = api or ClientApi()
+        self.api_errors = 0
         self.handled_offers: set[int] = set()
         self.handled_wraps: set[tuple[int, int]] = set()
         self.arrived = 0
+
+    def _s(self, seconds: float) -> float:
+        return seconds / self.pace
 
     # -- setup --------------------------------------------------------------------------
     def _entry(self):
@@ -139,11 +154,13 @@ class Simulation:
             raise ValueError("The tenant has no number with a published IVR flow to call.")
         return number, number.entry_flow.published.graph
 
-    def _api(self, bot_pk: int, method: str, path: str, body: dict | None = None):
-        host = self.host
-        resp = getattr(self.client, method)(path, body or {}, content_type="application/json", HTTP_HOST=host,
-                                            HTTP_AUTHORIZATION=f"Bearer {self.bots.tokens[bot_pk]}")
-        return resp
+    def _api(self, bot_pk: int, method: str, path: str, body: dict | None = None) -> int:
+        """A bot's REST call. 4xx is part of the game (an offer another bot won: 409); 5xx
+        or no answer at all is an error of the platform and is counted."""
+        status = self.api.request(method, self.host, path, self.bots.tokens[bot_pk], body)
+        if status == 0 or status >= 500:
+            self.api_errors += 1
+        return status
 
     # -- the bots' side ------------------------------------------------------------------
     def _bots_tick(self) -> None:
@@ -155,8 +172,8 @@ class Simulation:
             if offer_pk in self.handled_offers:
                 continue
             self.handled_offers.add(offer_pk)
-            delay = self.rng.expovariate(1 / MEAN_ANSWER_DELAY_S)
-            self.scheduler.call_later(min(delay, 20), lambda a=agent_id, c=call_id: self._api(
+            delay = self.rng.expovariate(1 / self._s(MEAN_ANSWER_DELAY_S))
+            self.scheduler.call_later(min(delay, self._s(20)), lambda a=agent_id, c=call_id: self._api(
                 a, "post", f"/api/v1/calls/{c}/accept"))
         for agent_id, since in AgentProfile.objects.filter(state="wrap_up", user_id__in=bot_ids).values_list(
                 "user_id", "state_since"):
@@ -167,7 +184,7 @@ class Simulation:
             call_pk = self._last_call_of(agent_id)
             if call_pk is None:
                 continue
-            wrap = min(self.rng.expovariate(1 / MEAN_WRAP_S), 25)
+            wrap = min(self.rng.expovariate(1 / self._s(MEAN_WRAP_S)), self._s(25))
             self.scheduler.call_later(wrap, lambda a=agent_id, c=call_pk: self._api(
                 a, "post", f"/api/v1/calls/{c}/wrap-up", {"disposition": "resolved"}))
 
@@ -186,7 +203,7 @@ class Simulation:
             if ("cb", pk) in self.handled_wraps:
                 continue
             self.handled_wraps.add(("cb", pk))
-            talk = self.rng.expovariate(1 / MEAN_TALK_S)
+            talk = self.rng.expovariate(1 / self._s(MEAN_TALK_S))
             self.scheduler.call_later(talk, lambda a=agent_id, c=pk: self._api(a, "post", f"/api/v1/calls/{c}/hangup"))
 
     # -- the callers' side ---------------------------------------------------------------
@@ -195,50 +212,61 @@ class Simulation:
             return
         self.arrived += 1
         script = CallerScript(on_gather=self.behaviour.on_gather,
-                              patience_s=self.rng.expovariate(1 / MEAN_PATIENCE_S) + 3,
-                              talk_s=max(15.0, self.rng.lognormvariate(math.log(MEAN_TALK_S) - 0.18, 0.6)),
-                              voicemail_s=self.rng.uniform(2, 45), think_s=self.rng.uniform(1, 4))
+                              patience_s=self.rng.expovariate(1 / self._s(MEAN_PATIENCE_S)) + self._s(3),
+                              talk_s=max(self._s(15.0), self.rng.lognormvariate(
+                                  math.log(self._s(MEAN_TALK_S)) - 0.18, 0.6)),
+                              voicemail_s=max(2.0, self._s(self.rng.uniform(2, 45))),
+                              think_s=self._s(self.rng.uniform(1, 4)))
         ani = f"+1{self.rng.randint(201, 989)}{self.rng.randint(2000000, 9999999)}"
         self.carrier.place_call(from_=ani, to=self.number.e164, script=script, tags={"SandboxRun": self.run_id})
         self.scheduler.call_later(self.rng.expovariate(self.rate), self._arrive)
 
     # -- running -------------------------------------------------------------------------
-    def run(self) -> dict:
-        from django_tenants.utils import tenant_context
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        key = f"simulate:{self.tenant.schema_name}"
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [key])
+            if not cur.fetchone()[0]:
+                raise SimulationBusy(f"A simulation is already running for {self.tenant.slug}.")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_unlock(hashtext(%s))", [key])
 
+    def _prepare(self) -> None:
+        """The tenant's entry number, bots and caller model (inside the tenant's context)."""
+        from telephony.models import Queue
         from tenants.selectors import tenant_url
 
-        with tenant_context(self.tenant):
-            with connection.cursor() as cur:
-                cur.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [f"simulate:{self.tenant.schema_name}"])
-                if not cur.fetchone()[0]:
-                    raise SimulationBusy(f"A simulation is already running for {self.tenant.slug}.")
-            try:
-                self.host = urlsplit(tenant_url(self.tenant)).netloc
-                self.number, graph = self._entry()
-                self.bots = bots_ensure(self.n_agents)
-                self._reset_leftovers()
-                from telephony.models import Queue
+        self.host = urlsplit(tenant_url(self.tenant)).netloc
+        self.number, graph = self._entry()
+        self.bots = bots_ensure(self.n_agents)
+        leftovers_reset()
+        queue_ids = None
+        if self.n_queues:
+            queue_ids = set(Queue.objects.order_by("pk").values_list("pk", flat=True)[:self.n_queues])
+        self.behaviour = CallerBehaviour(graph, self.rng, queue_ids)
+        capacity = self.n_agents / (self._s(MEAN_TALK_S + MEAN_WRAP_S + MEAN_ANSWER_DELAY_S) + 5)
+        self.rate = TARGET_OCCUPANCY * capacity
 
-                queue_ids = None
-                if self.n_queues:
-                    queue_ids = set(Queue.objects.order_by("pk").values_list("pk", flat=True)[:self.n_queues])
-                self.behaviour = CallerBehaviour(graph, self.rng, queue_ids)
-                capacity = self.n_agents / (MEAN_TALK_S + MEAN_WRAP_S + MEAN_ANSWER_DELAY_S + 5)
-                self.rate = TARGET_OCCUPANCY * capacity
-                span = self.n_calls / self.rate + 1800
-                start = datetime.now(UTC) - timedelta(seconds=span)
-                self.scheduler = VirtualScheduler(start=start)
-                self.carrier = SandboxCarrier(transport=ClientTransport(self.timings), scheduler=self.scheduler)
-                t0 = time.perf_counter()
-                with carrier_installed(self.carrier), clock.virtual(self.scheduler.now):
-                    self._configure_number()
-                    self._go()
-                wall = time.perf_counter() - t0
-                return self.summary(wall)
-            finally:
-                with connection.cursor() as cur:
-                    cur.execute("SELECT pg_advisory_unlock(hashtext(%s))", [f"simulate:{self.tenant.schema_name}"])
+    def run(self) -> dict:
+        """In-process, on a virtual clock: hours of traffic in minutes, ending now."""
+        from django_tenants.utils import tenant_context
+
+        with tenant_context(self.tenant), self._locked():
+            self._prepare()
+            span = self.n_calls / self.rate + 1800
+            start = datetime.now(UTC) - timedelta(seconds=span)
+            self.scheduler = VirtualScheduler(start=start)
+            self.carrier = SandboxCarrier(transport=ClientTransport(self.timings), scheduler=self.scheduler)
+            t0 = time.perf_counter()
+            with carrier_installed(self.carrier), clock.virtual(self.scheduler.now):
+                self._configure_number()
+                self._go()
+            wall = time.perf_counter() - t0
+            return self.summary(wall)
 
     def _configure_number(self) -> None:
         from telephony.hooks import hook_url
@@ -286,25 +314,10 @@ class Simulation:
                                 WHERE c.sim_run = %s AND b.status = 'scheduled')""", [self.run_id, self.run_id])
             return cur.fetchone()[0]
 
-    def _reset_leftovers(self) -> None:
-        """A run that was killed leaves bots mid-call and calls unfinished: close them honestly."""
-        from telephony.agent_state import AgentState
-        from telephony.models import ACTIVE_STATUSES, AgentProfile, AgentStateChange, Call, Offer
-
-        now = clock.now()
-        stale = Call.objects.exclude(sim_run="").filter(status__in=ACTIVE_STATUSES)
-        Offer.objects.filter(call__in=stale, status="pending").update(status="cancelled", resolved_at=now)
-        stale.update(status="ended", outcome="failed", ended_at=now)
-        for profile in AgentProfile.objects.filter(user__is_bot=True).exclude(state=AgentState.OFFLINE):
-            AgentStateChange.objects.create(agent=profile, at=now, from_state=profile.state, to_state="offline",
-                                            source="system", reason="", actor_email="simulation reset")
-            profile.state, profile.state_since, profile.wrap_up_until = AgentState.OFFLINE, now, None
-            profile.save()
-
     def _drained(self) -> bool:
         from telephony.models import ACTIVE_STATUSES, AgentProfile, Call, Callback
 
-        if self.carrier.live_calls():
+        if self._live_legs():
             return False
         if Call.objects.filter(sim_run=self.run_id, status__in=ACTIVE_STATUSES).exists():
             return False
@@ -313,6 +326,13 @@ class Simulation:
             return False
         return not AgentProfile.objects.filter(user__is_bot=True, state__in=["wrap_up", "reserved",
                                                                               "on_call"]).exists()
+
+    def _live_legs(self) -> list:
+        """The carrier's calls still up on this tenant's account (one carrier may serve many)."""
+        from telephony.providers.sandbox import sandbox_account_sid
+
+        account = sandbox_account_sid(self.tenant.schema_name)
+        return [c for c in self.carrier.live_calls() if c.account == account]
 
     # -- results -------------------------------------------------------------------------
     def summary(self, wall_s: float) -> dict:
@@ -333,16 +353,89 @@ class Simulation:
             "callbacks_completed": Callback.objects.filter(origin_call__sim_run=self.run_id,
                                                            status="completed").count(),
             "double_offers": double_offers(self.run_id),
-            "lost_calls": calls.filter(status__in=ACTIVE_STATUSES).count() + len(self.carrier.live_calls()),
+            "lost_calls": calls.filter(status__in=ACTIVE_STATUSES).count() + len(self._live_legs()),
             "service_level": kpis.service_level, "asa_s": kpis.asa_s, "abandon_rate": kpis.abandon_rate,
             "aht_s": kpis.aht_s,
-            "webhooks": len(hooks), "webhook_errors": len(self.carrier.errors),
+            "webhooks": len(hooks), "webhook_errors": len(self.carrier.errors), "api_errors": self.api_errors,
             "carrier_refusals": len(self.carrier.refusals),
             "webhook_p50_ms": percentile(hooks, 50), "webhook_p99_ms": percentile(hooks, 99),
             "routing_decisions": len(routing_us), "routing_p50_ms": percentile([u / 1000 for u in routing_us], 50),
             "routing_p99_ms": percentile([u / 1000 for u in routing_us], 99),
             "simulated_s": round(self.scheduler.t), "wall_s": round(wall_s, 1),
         }
+
+
+def leftovers_reset() -> None:
+    """A run that was killed leaves bots mid-call and calls unfinished: close them honestly
+    (in the current tenant), so the next run starts from offline bots and no live calls."""
+    from telephony.agent_state import AgentState
+    from telephony.models import ACTIVE_STATUSES, AgentProfile, AgentStateChange, Call, Offer
+
+    now = clock.now()
+    stale = Call.objects.exclude(sim_run="").filter(status__in=ACTIVE_STATUSES)
+    Offer.objects.filter(call__in=stale, status="pending").update(status="cancelled", resolved_at=now)
+    stale.update(status="ended", outcome="failed", ended_at=now)
+    for profile in AgentProfile.objects.filter(user__is_bot=True).exclude(state=AgentState.OFFLINE):
+        AgentStateChange.objects.create(agent=profile, at=now, from_state=profile.state, to_state="offline",
+                                        source="system", reason="", actor_email="simulation reset")
+        profile.state, profile.state_since, profile.wrap_up_until = AgentState.OFFLINE, now, None
+        profile.save()
+
+
+def run_realtime(sims: list[Simulation], *, carrier: SandboxCarrier, drain_limit_s: float = 900) -> dict:
+    """Several tenants' traffic at once on wall-clock time, against running web processes.
+
+    `carrier` plays Twilio for all of them: its `RealtimeScheduler` runs in a thread of its
+    own, it posts webhooks over HTTP, and the app's REST commands reach it through its
+    server (`SANDBOX_CARRIER_URL`). The bots speak HTTP (`HttpApi`); the app's own Celery
+    beat runs the timers. This thread only reads the database to play the bots.
+    """
+    from django_tenants.utils import tenant_context
+
+    scheduler = carrier.scheduler
+    t0 = time.perf_counter()
+    with ExitStack() as locks:
+        for sim in sims:
+            with tenant_context(sim.tenant):
+                locks.enter_context(sim._locked())
+                sim._prepare()
+                sim.scheduler, sim.carrier = scheduler, carrier
+                for bot in sim.bots.users:
+                    sim._api(bot.pk, "put", "/api/v1/agents/me/state", {"state": "available"})
+            scheduler.call_later(0, sim._arrive)
+        running = list(sims)
+        deadline: dict[str, float] = {}
+        while running:
+            tick = time.perf_counter()
+            for sim in list(running):
+                with tenant_context(sim.tenant):
+                    sim._bots_tick()
+                    sim._callback_hangups()
+                    if sim.arrived < sim.n_calls:
+                        continue
+                    deadline.setdefault(sim.run_id, scheduler.t + drain_limit_s)
+                    if sim._drained() or scheduler.t > deadline[sim.run_id]:
+                        for bot in sim.bots.users:
+                            sim._api(bot.pk, "put", "/api/v1/agents/me/state", {"state": "offline"})
+                        running.remove(sim)
+            time.sleep(max(0.0, TICK_S - (time.perf_counter() - tick)))
+        wall = time.perf_counter() - t0
+        rows = []
+        for sim in sims:
+            with tenant_context(sim.tenant):
+                row = sim.summary(wall)
+            for shared in ("webhooks", "webhook_errors", "carrier_refusals", "webhook_p50_ms", "webhook_p99_ms",
+                           "wall_s"):
+                row.pop(shared)  # one carrier for all tenants: reported once, below
+            rows.append(row)
+    connection.set_schema_to_public()
+    hooks = sorted(carrier.transport.timings.webhook_ms)
+    return {"tenants": rows, "calls": sum(r["calls"] for r in rows), "answered": sum(r["answered"] for r in rows),
+            "webhooks": len(hooks), "webhook_p50_ms": percentile(hooks, 50), "webhook_p99_ms": percentile(hooks, 99),
+            "webhook_errors": len(carrier.errors), "webhook_retries": carrier.transport.retries,
+            "api_errors": sum(r["api_errors"] for r in rows),
+            "lost_calls": sum(r["lost_calls"] for r in rows), "double_offers": sum(r["double_offers"] for r in rows),
+            "wall_s": round(wall, 1)}
 
 
 def double_offers(run_id: str) -> int:

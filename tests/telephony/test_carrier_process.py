@@ -34,3 +34,68 @@ def test_a_call_placed_at_the_carrier_is_answered_held_and_ended_through_the_api
         http_json("GET", f"{api}/calls/{call['id']}", host=host, token=sup)[1]))
     assert ended["outcome"] == "answered" and ended["hold_s"] > 0
     assert carrier.errors == []
+
+
+def test_simulated_traffic_runs_over_http_on_real_time(telephony_site, django_db_blocker):
+    """The simulator's wall-clock mode (bench/scale.py spreads it over several web processes):
+    callers through the carrier process's webhooks, bots through the REST API over HTTP."""
+    from django_tenants.utils import tenant_context
+
+    from telephony.models import ACTIVE_STATUSES, AgentProfile, Call
+    from telephony.sandbox.simulation import Simulation, run_realtime
+    from telephony.sandbox.transport import HttpApi
+
+    carrier, web_port, _ = telephony_site
+    with django_db_blocker.unblock():
+        center = build_center(django_db_blocker)
+        hooks_before = len(carrier.transport.timings.webhook_ms)
+        sim = Simulation(tenant=center.tenant, calls=4, agents=3, pace=60, seed=3,
+                         api=HttpApi(f"http://127.0.0.1:{web_port}"))
+        result = run_realtime([sim], carrier=carrier, drain_limit_s=120)
+        with tenant_context(center.tenant):
+            calls = list(Call.objects.filter(sim_run=sim.run_id).values_list("status", "outcome"))
+            bots = set(AgentProfile.objects.filter(user__is_bot=True).values_list("state", flat=True))
+    row = result["tenants"][0]
+    assert result["calls"] == 4 and row["offered"] == 4 and len(calls) == 4
+    assert result["answered"] >= 1 and row["answered"] + row["abandoned"] == 4
+    assert not [c for c in calls if c[0] in ACTIVE_STATUSES] and bots == {"offline"}
+    assert result["lost_calls"] == 0 and result["double_offers"] == 0
+    assert result["webhook_errors"] == 0 and result["api_errors"] == 0 and carrier.errors == []
+    assert len(carrier.transport.timings.webhook_ms) - hooks_before >= 4 * 3  # incoming, status, conference…
+
+
+def test_the_carrier_retries_a_webhook_whose_connection_dropped():
+    """A web process killed mid-request drops the connection: the carrier tries again (as
+    Twilio does), and the next process answers."""
+    import socket
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from telephony.sandbox.transport import HttpTransport
+
+    seen = []
+
+    class Flaky(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            seen.append(self.headers["Host"])
+            if len(seen) == 1:  # the first request dies with its process: no answer at all
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", "9")
+            self.end_headers()
+            self.wfile.write(b"<Answer/>")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Flaky)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        transport = HttpTransport(connect_to=f"http://127.0.0.1:{server.server_address[1]}")
+        reply = transport.post("http://t1.localhost:8000/telephony/voice/status", {"CallSid": "CA1"}, "tok")
+    finally:
+        server.shutdown()
+    assert reply.status == 200 and reply.body == "<Answer/>"
+    assert transport.retries == 1 and seen == ["t1.localhost:8000", "t1.localhost:8000"]
