@@ -1,14 +1,17 @@
-"""Load (issue 11): 50 tenants × 20 agents (1,000 agents) take their calls at once, in
-compressed time: each tenant's calls arrive at the simulator's target occupancy on a virtual
-clock (minutes of traffic per wall second; a full day per tenant would be hours of wall time
-on two cores — raise LOAD_CALLS_PER_TENANT for more). The sandbox simulator drives every
-tenant's callers through the real webhook path (signature, idempotency, IVR, ACD, offers)
-and its agents through the REST API, two tenants at a time (one per core). Reported: calls
-and webhooks per wall second, webhook p50/p99, routing p99 (the ACD's own decision time, from
-the routing log), and errors (webhook 5xx, lost calls, double offers). Push latency across
-web processes is bench/scale.py's.
+"""Load (issue 11): 50 tenants × 20 agents (1,000 agents), a day of traffic compressed: each
+tenant's last 24 hours run on a virtual clock, its calls arriving along the simulator's day
+curve (nothing at night, a morning and an afternoon peak), the quiet hours skipped. The
+sandbox simulator drives every tenant's callers through the real webhook path (signature,
+idempotency, IVR, ACD, offers) and its agents through the REST API, two tenants at a time
+(one per core). The cost is per call, not per simulated hour: LOAD_CALLS_PER_TENANT (100, a
+quiet day for 20 agents) sets the day's volume; a busy day (~2,000 calls per tenant) is
+hours of wall time on two cores. LOAD_PROFILE=flat runs the calls as one busy spell instead.
+Reported: calls and webhooks per wall second, webhook p50/p99, routing p99 (the ACD's own
+decision time, from the routing log), and errors (webhook 5xx, lost calls, double offers).
+Push latency across web processes is bench/scale.py's.
 
-    python bench/load.py     # env: LOAD_TENANTS (50), LOAD_AGENTS (20), LOAD_CALLS_PER_TENANT (60)
+    python bench/load.py     # env: LOAD_TENANTS (50), LOAD_AGENTS (20), LOAD_CALLS_PER_TENANT (100),
+                             #      LOAD_PROFILE (day)
 Writes bench/results/load.json.
 """
 
@@ -23,10 +26,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 TENANTS = int(os.environ.get("LOAD_TENANTS", 50))
 AGENTS = int(os.environ.get("LOAD_AGENTS", 20))
-PER_TENANT = int(os.environ.get("LOAD_CALLS_PER_TENANT", 60))
+PER_TENANT = int(os.environ.get("LOAD_CALLS_PER_TENANT", 100))
+PROFILE = os.environ.get("LOAD_PROFILE", "day")
 # the routing bench's tenant set-up and full-path phase, at this size
 os.environ["BENCH_TENANTS"], os.environ["BENCH_AGENTS"] = str(TENANTS), str(AGENTS)
 os.environ["BENCH_FULL_CALLS"] = str(TENANTS * PER_TENANT)
+os.environ["BENCH_FULL_PROFILE"] = PROFILE
 
 from bench.routing import ensure_tenants, phase_full  # noqa: E402
 
@@ -34,7 +39,8 @@ from bench.routing import ensure_tenants, phase_full  # noqa: E402
 def main() -> None:
     tenants = ensure_tenants()
     full = phase_full(tenants)
-    out = {"tenants": len(tenants), "agents": len(tenants) * AGENTS, "calls_per_tenant": PER_TENANT,
+    out = {"tenants": len(tenants), "agents": len(tenants) * AGENTS, "profile": PROFILE,
+           "simulated_hours_per_tenant": full["simulated_hours_mean"], "calls_per_tenant": PER_TENANT,
            "calls": full["calls"], "answered": full["answered"],
            "calls_per_wall_s": round(full["calls"] / full["wall_s"], 1), "webhooks": full["webhooks"],
            "webhooks_per_s": full["webhooks_per_s"], "webhook_p50_ms": full["webhook_p50_ms"],

@@ -18,9 +18,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def spawn(args: list[str], log: str, **env: str) -> subprocess.Popen:
-    """`python -m <args>` with output in bench/results/<log>."""
+def spawn(args: list[str], log: str, log_mode: str = "w", **env: str) -> subprocess.Popen:
+    """`python -m <args>` with output in bench/results/<log> (log_mode "a": a restart's
+    output follows the earlier run's)."""
     LOGS.mkdir(parents=True, exist_ok=True)
-    out = open(LOGS / log, "w")  # noqa: SIM115 - the child owns it
+    out = open(LOGS / log, log_mode)  # noqa: SIM115 - the child owns it
     return subprocess.Popen([sys.executable, "-m", *args], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
                             env=dict(os.environ, **env))

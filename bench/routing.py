@@ -48,6 +48,7 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", 5))
 # One router per core; a second pass oversubscribes (one more router than cores) to show the tail.
 WORKERS = int(os.environ.get("BENCH_WORKERS", os.cpu_count() or 2))
 FULL_CALLS = int(os.environ.get("BENCH_FULL_CALLS", 5000))
+FULL_PROFILE = os.environ.get("BENCH_FULL_PROFILE", "flat")  # the simulator's traffic profile: flat | day
 ANCHOR_MS = 12.0
 TARGET_RATE, TARGET_P99_MS = 200.0, 20.0
 RUN = "bench-acd"
@@ -182,7 +183,7 @@ def full_worker(args) -> dict:
     warnings.filterwarnings("ignore", message="No directory at")  # whitenoise before collectstatic
     keep_connection_across_requests()
     tenant = Tenant.objects.get(pk=tenant_id)
-    sim = Simulation(tenant=tenant, calls=calls, agents=AGENTS, seed=tenant_id)
+    sim = Simulation(tenant=tenant, calls=calls, agents=AGENTS, seed=tenant_id, profile=FULL_PROFILE)
     summary = sim.run()
     summary["webhook_ms"] = sim.timings.webhook_ms
     connections.close_all()
@@ -214,6 +215,7 @@ def phase_full(tenants) -> dict:
             "lost_calls": sum(r["lost_calls"] for r in results),
             "webhook_errors": sum(r["webhook_errors"] for r in results),
             "service_level_mean": round(sum(r["service_level"] or 0 for r in results) / len(results), 4),
+            "simulated_hours_mean": round(sum(r["simulated_s"] for r in results) / len(results) / 3600, 1),
             "wall_s": round(wall, 1)}
 
 

@@ -14,7 +14,8 @@ bench's tenants (10 tenants × 100 agents = 1,000 agents).
    connection each, so they land on all three web processes; the bots' REST calls too; the
    app's REST commands come back to the carrier; Celery beat and the two workers run the
    timers. Half-way through the arrivals web3 is SIGKILLed: calls in flight go on through
-   the other two (a dropped connection is retried, as Twilio retries). Each tenant's
+   the other two (a dropped connection is retried, as Twilio retries); after the run web3
+   is started again, as the process supervisor would. Each tenant's
    wallboard socket is opened directly on web1 or web2, in turn: every call event the
    tenants' calls logged must reach its wallboard, wherever the webhook that caused it was
    served. Counted: calls, webhooks per process, lost calls, double offers, errors, events
@@ -74,15 +75,25 @@ class Topology:
         self.ports = [free_port() for _ in range(3)]
         self.port = free_port()
         self.carrier_port = free_port()
-        env = {"SITE_PORT": str(self.port), "SANDBOX_CARRIER_URL": f"http://127.0.0.1:{self.carrier_port}"}
-        self.webs = [spawn(["daphne", "-b", "127.0.0.1", "-p", str(p), "config.asgi:application"],
-                            f"scale-web{i + 1}.log", **env) for i, p in enumerate(self.ports)]
+        self.env = {"SITE_PORT": str(self.port), "SANDBOX_CARRIER_URL": f"http://127.0.0.1:{self.carrier_port}"}
+        env = self.env
+        self.webs = [self._web(i) for i in range(3)]
         self.proxy = spawn(["ops.proxy", "--listen", f"127.0.0.1:{self.port}", "--backends",
                              ",".join(f"127.0.0.1:{p}" for p in self.ports)], "scale-proxy.log")
         self.workers = [spawn(["celery", "-A", "config", "worker", "--concurrency", "1", "-n", f"scale{i}@%h",
                                 "-l", "warning"], f"scale-worker{i}.log", **env) for i in (1, 2)]
         self.beat = spawn(["celery", "-A", "config", "beat", "-l", "warning", "--schedule",
                            str(LOGS / "scale-beat-schedule")], "scale-beat.log", **env)
+
+    def _web(self, i: int, log_mode: str = "w"):
+        return spawn(["daphne", "-b", "127.0.0.1", "-p", str(self.ports[i]), "config.asgi:application"],
+                     f"scale-web{i + 1}.log", log_mode=log_mode, **self.env)
+
+    def restart_web(self, i: int) -> None:
+        """What the process supervisor does for a web process that died: start it again on
+        its port (its log goes on), and the proxy sends it connections as before."""
+        self.webs[i] = self._web(i, log_mode="a")
+        asyncio.run(_wait_http(self.ports[i]))
 
     def stop(self) -> None:
         for p in [*self.webs, self.proxy, *self.workers, self.beat]:
@@ -404,6 +415,7 @@ def main() -> None:
         asyncio.run(_wait_http(topo.port))
         push = asyncio.run(push_across_processes(topo.port, agents))
         sim = simulator_across_processes(topo)
+        topo.restart_web(2)
         run = f"S{int(time.time())}"
         load = asyncio.run(webhook_load(topo.port, numbers, CALLS, run + "a"))
         load["lost_calls"] = load["calls"] - _stored(load.pop("sids"))

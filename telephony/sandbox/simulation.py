@@ -40,6 +40,9 @@ MEAN_PATIENCE_S = 150.0
 MEAN_ANSWER_DELAY_S = 2.5
 MEAN_WRAP_S = 12.0
 TARGET_OCCUPANCY = 0.85
+# A contact centre's day, calls per hour by UTC hour (relative): quiet nights, a morning
+# peak, a lunch dip, an afternoon peak and a long tail into the evening.
+DAY_SHAPE = (0, 0, 0, 0, 0, 0, 1, 3, 6, 9, 10, 9, 7, 8, 9, 8, 7, 6, 4, 3, 2, 1, 0, 0)
 DRAIN_LIMIT_S = 4 * 3600
 
 
@@ -124,13 +127,19 @@ class CallerBehaviour:
 
 
 class Simulation:
-    """One tenant's traffic. `pace` divides every human duration (talk, patience, answer
-    delay, wrap-up, think time): pace 10 is a rush of 15-second calls, for runs on wall-clock
-    time (`run_realtime`). `api` is how the bots reach the app (in-process by default)."""
+    """One tenant's traffic. `profile` "flat": calls arrive at a steady rate that keeps the
+    agents at TARGET_OCCUPANCY; "day": the calls spread over the last 24 hours along
+    DAY_SHAPE (a day's history, as WFM forecasts from). `pace` divides every human duration
+    (talk, patience, answer delay, wrap-up, think time): pace 10 is a rush of 15-second calls,
+    for runs on wall-clock time (`run_realtime`). `api` is how the bots reach the app
+    (in-process by default)."""
 
     def __init__(self, *, tenant, calls: int, agents: int, queues: int | None = None, seed: int = 1,
-                 pace: float = 1.0, api: ClientApi | HttpApi | None = None):
+                 pace: float = 1.0, api: ClientApi | HttpApi | None = None, profile: str = "flat"):
+        if profile not in ("flat", "day"):
+            raise ValueError(f"Unknown traffic profile {profile!r}: use 'flat' or 'day'.")
         self.tenant, self.n_calls, self.n_agents, self.n_queues = tenant, calls, agents, queues
+        self.profile = profile
         self.rng = random.Random(seed)
         self.run_id = "sim" + secrets.token_hex(6)
         self.timings = Timings()
@@ -207,9 +216,23 @@ class Simulation:
             self.scheduler.call_later(talk, lambda a=agent_id, c=pk: self._api(a, "post", f"/api/v1/calls/{c}/hangup"))
 
     # -- the callers' side ---------------------------------------------------------------
+    def _arrivals_start(self) -> None:
+        if self.profile == "flat":
+            self.scheduler.call_later(0, self._arrive)
+            return
+        hours = [(self.scheduler.now() + timedelta(hours=k)).hour for k in range(24)]
+        picks = self.rng.choices(range(24), weights=[DAY_SHAPE[h] for h in hours], k=self.n_calls)
+        for k in sorted(picks):
+            self.scheduler.call_later(k * 3600 + self.rng.uniform(0, 3600), self._caller_place)
+
     def _arrive(self) -> None:
+        """Flat profile: a caller now, the next one after an exponential gap."""
         if self.arrived >= self.n_calls:
             return
+        self._caller_place()
+        self.scheduler.call_later(self.rng.expovariate(self.rate), self._arrive)
+
+    def _caller_place(self) -> None:
         self.arrived += 1
         script = CallerScript(on_gather=self.behaviour.on_gather,
                               patience_s=self.rng.expovariate(1 / self._s(MEAN_PATIENCE_S)) + self._s(3),
@@ -219,7 +242,6 @@ class Simulation:
                               think_s=self._s(self.rng.uniform(1, 4)))
         ani = f"+1{self.rng.randint(201, 989)}{self.rng.randint(2000000, 9999999)}"
         self.carrier.place_call(from_=ani, to=self.number.e164, script=script, tags={"SandboxRun": self.run_id})
-        self.scheduler.call_later(self.rng.expovariate(self.rate), self._arrive)
 
     # -- running -------------------------------------------------------------------------
     @contextmanager
@@ -257,8 +279,11 @@ class Simulation:
 
         with tenant_context(self.tenant), self._locked():
             self._prepare()
-            span = self.n_calls / self.rate + 1800
-            start = datetime.now(UTC) - timedelta(seconds=span)
+            if self.profile == "day":  # the last full day, from an hour's start, drained by now
+                start = (datetime.now(UTC) - timedelta(hours=24, seconds=1800)).replace(minute=0, second=0,
+                                                                                         microsecond=0)
+            else:
+                start = datetime.now(UTC) - timedelta(seconds=self.n_calls / self.rate + 1800)
             self.scheduler = VirtualScheduler(start=start)
             self.carrier = SandboxCarrier(transport=ClientTransport(self.timings), scheduler=self.scheduler)
             t0 = time.perf_counter()
@@ -280,7 +305,7 @@ class Simulation:
 
         for bot in self.bots.users:
             self._api(bot.pk, "put", "/api/v1/agents/me/state", {"state": "available"})
-        self.scheduler.call_later(0, self._arrive)
+        self._arrivals_start()
         next_sweep = 0.0
         deadline = None
         while True:
@@ -380,6 +405,9 @@ def leftovers_reset() -> None:
                                         source="system", reason="", actor_email="simulation reset")
         profile.state, profile.state_since, profile.wrap_up_until = AgentState.OFFLINE, now, None
         profile.save()
+    # Bots have no desk to ping from: a socket a bench once opened for one must not let the
+    # presence sweep (RT-4) log it out between calls of a wall-clock run.
+    AgentProfile.objects.filter(user__is_bot=True, last_seen_at__isnull=False).update(last_seen_at=None)
 
 
 def run_realtime(sims: list[Simulation], *, carrier: SandboxCarrier, drain_limit_s: float = 900) -> dict:
@@ -402,7 +430,7 @@ def run_realtime(sims: list[Simulation], *, carrier: SandboxCarrier, drain_limit
                 sim.scheduler, sim.carrier = scheduler, carrier
                 for bot in sim.bots.users:
                     sim._api(bot.pk, "put", "/api/v1/agents/me/state", {"state": "available"})
-            scheduler.call_later(0, sim._arrive)
+            sim._arrivals_start()
         running = list(sims)
         deadline: dict[str, float] = {}
         while running:

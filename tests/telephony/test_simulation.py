@@ -51,3 +51,36 @@ def test_a_second_simulation_on_the_same_tenant_waits_its_turn(django_db_setup, 
 
             assert not Call.objects.exists()
         connection.set_schema_to_public()
+
+
+def test_a_simulated_day_follows_the_day_shape_and_ends_by_now(django_db_setup, django_db_blocker):
+    """The 'day' profile: yesterday-to-now history for WFM and the load bench — calls at the
+    shape's hours only (none at night), spread over the day, all finished before now."""
+    from datetime import UTC, datetime, timedelta
+
+    from django_tenants.utils import tenant_context
+
+    from telephony.models import ACTIVE_STATUSES, Call
+    from telephony.sandbox.simulation import DAY_SHAPE, Simulation
+
+    center = build_center(django_db_blocker)
+    with django_db_blocker.unblock():
+        result = Simulation(tenant=center.tenant, calls=36, agents=3, seed=5, profile="day").run()
+        with tenant_context(center.tenant):
+            calls = list(Call.objects.filter(sim_run=result["run"]).values_list("arrived_at", "status"))
+        connection.set_schema_to_public()
+    now = datetime.now(UTC)
+    hours = {started.astimezone(UTC).hour for started, _ in calls}
+    assert len(calls) == 36 and not [s for _, s in calls if s in ACTIVE_STATUSES]
+    assert all(DAY_SHAPE[h] > 0 for h in hours), hours  # nobody calls at night
+    assert len(hours) >= 8  # spread over the day, not bunched in one busy hour
+    assert min(s for s, _ in calls) > now - timedelta(hours=25) and max(s for s, _ in calls) < now
+    assert result["simulated_s"] > 12 * 3600 and result["double_offers"] == 0 and result["lost_calls"] == 0
+
+
+def test_an_unknown_traffic_profile_is_refused(django_db_setup, django_db_blocker):
+    from telephony.sandbox.simulation import Simulation
+
+    center = build_center(django_db_blocker)
+    with pytest.raises(ValueError, match="Unknown traffic profile 'week'"):
+        Simulation(tenant=center.tenant, calls=1, agents=1, profile="week")

@@ -16,6 +16,8 @@ class Command(BaseCommand):
         parser.add_argument("--agents", type=int, default=10)
         parser.add_argument("--queues", type=int, default=None, help="send traffic to the first Q queues only")
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--profile", choices=["flat", "day"], default="flat",
+                            help="flat: a steady busy spell ending now; day: the last 24 hours along a day's curve")
         parser.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     def handle(self, *args, **opts):
@@ -30,7 +32,7 @@ class Command(BaseCommand):
         logging.getLogger("django.request").setLevel(logging.ERROR)  # bots meet 409s by design
         try:
             result = Simulation(tenant=tenant, calls=opts["calls"], agents=opts["agents"], queues=opts["queues"],
-                                seed=opts["seed"]).run()
+                                seed=opts["seed"], profile=opts["profile"]).run()
         except (SimulationBusy, ValueError) as exc:
             raise CommandError(str(exc)) from exc
         if opts["json"]:
