@@ -77,3 +77,4 @@ def test_generated_requests_get_no_5xx_and_refusals_write_nothing(cast, label, d
         assert not changed, (label, resp.status_code, case.body, changed)
         if resp.get("Content-Type", "").startswith("application/json"):
             assert resp.json()["error"]["message"], (label, resp.content[:200])  # a message a person can act on
+
