@@ -18,6 +18,17 @@ from dataclasses import dataclass
 import numpy as np
 
 EPS = 1e-9  # slack for float ratios that are whole numbers on paper (14 / 0.7 = 20.000000000000004)
+# Erlang A's cost grows with the queue states kept (intervals × waiting levels, held in memory)
+# and the uniformisation steps (≈ the events within the threshold); past these it would run for
+# minutes and gigabytes, so the question is refused instead (a few seconds at the bounds).
+ERLANG_A_MAX_CELLS = 4_000_000
+ERLANG_A_MAX_STEPS = 20_000
+ERLANG_A_MAX_WORK = 100_000_000  # cells × steps
+ERLANG_A_CHUNK = 512  # intervals evaluated together
+
+
+class ErlangTooLarge(ValueError):
+    """The Erlang A question is too large to answer in reasonable time and memory."""
 
 
 def traffic(calls, aht_s, interval_s) -> np.ndarray:
@@ -184,7 +195,8 @@ def erlang_a_metrics(agents, calls, aht_s, interval_s, patience_s, threshold_s) 
         return out
     n, lam, mu, theta = n[idx], calls[idx] / interval_s[idx], 1.0 / aht_s[idx], 1.0 / patience_s[idx]
     a = lam / mu
-    m_max = int(max(50.0, float(np.max((lam - n * mu) / theta + 12 * np.sqrt(lam / theta) + 50))))
+    m_max = _waiting_levels(n, lam, mu, theta)
+    _refuse_if_too_large(idx.size, m_max, _uniformisation_steps(n * mu, theta, m_max + 1, threshold_s[idx]))
     j = np.arange(1, m_max + 1)
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         # log t_m = Σ_{j ≤ m} log(λ / (nμ + jθ)): the waiting states relative to state n.
@@ -213,6 +225,25 @@ def erlang_a_metrics(agents, calls, aht_s, interval_s, patience_s, threshold_s) 
     return out
 
 
+def _waiting_levels(n: np.ndarray, lam: np.ndarray, mu: np.ndarray, theta: np.ndarray) -> int:
+    """Callers waiting beyond which the queue's probability is negligible, for every interval."""
+    return int(max(50.0, float(np.max((lam - n * mu) / theta + 12 * np.sqrt(lam / theta) + 50))))
+
+
+def _uniformisation_steps(service_rate: np.ndarray, theta: np.ndarray, levels: int, horizon_s: np.ndarray) -> int:
+    mean = (service_rate + levels * theta) * horizon_s
+    return int(np.max(mean + 12 * np.sqrt(mean) + 20))
+
+
+def _refuse_if_too_large(rows: int, levels: int, steps: int) -> None:
+    cells = rows * (levels + 1)
+    if cells > ERLANG_A_MAX_CELLS or steps > ERLANG_A_MAX_STEPS or cells * steps > ERLANG_A_MAX_WORK:
+        raise ErlangTooLarge(
+            f"Erlang A for these figures needs {levels:,} waiting positions and {steps:,} steps per interval, "
+            "more than the calculator answers in reasonable time; shorten the threshold or the patience, "
+            "or leave the patience out to use Erlang C.")
+
+
 def _tagged_caller_by(service_rate: np.ndarray, theta: np.ndarray, levels: int, horizon_s: np.ndarray):
     """For a caller who arrives with j = 0..levels-1 callers ahead: P(answered by t) and
     P(abandoned by t), per interval (rows), by uniformisation of the caller's own progress:
@@ -222,7 +253,7 @@ def _tagged_caller_by(service_rate: np.ndarray, theta: np.ndarray, levels: int, 
     p_down, p_ab = rates_down / lam_u[:, None], (theta / lam_u)[:, None]
     p_stay = 1 - p_down - p_ab
     mean = lam_u * horizon_s
-    k_max = int(np.max(mean + 12 * np.sqrt(mean) + 20))
+    k_max = _uniformisation_steps(service_rate, theta, levels, horizon_s)
     rows = service_rate.size
     served, abandoned = np.zeros((rows, levels)), np.zeros((rows, levels))  # absorbed within k steps
     served_t, abandoned_t = np.zeros((rows, levels)), np.zeros((rows, levels))
@@ -252,25 +283,39 @@ def erlang_a(agents: int, calls: float, aht_s: float, interval_s: float, patienc
 
 def agents_for_sl_a_batch(calls, aht_s, interval_s, target_sl, threshold_s, patience_s) -> Staffing:
     """Fewest agents per interval reaching `target_sl` under Erlang A. Abandonment only helps
-    the queue, so the Erlang C answer is an upper bound: all intervals walk down from theirs
-    together until each one's next step would miss the target."""
+    the queue, so the Erlang C answer is an upper bound: all intervals search down from theirs
+    together to the fewest that still reach it."""
     calls, aht_s, interval_s, target_sl, threshold_s, patience_s = (
         np.asarray(x, dtype=float) for x in
         np.broadcast_arrays(calls, aht_s, interval_s, target_sl, threshold_s, patience_s))
     shape = calls.shape
     flat = [x.ravel() for x in (calls, aht_s, interval_s, target_sl, threshold_s, patience_s)]
-    agents = agents_for_sl(*flat[:5]).agents.astype(int)
+    if flat[0].size > ERLANG_A_CHUNK:  # bounded slices of intervals bound the memory
+        parts = [agents_for_sl_a_batch(*(x[i:i + ERLANG_A_CHUNK] for x in flat))
+                 for i in range(0, flat[0].size, ERLANG_A_CHUNK)]
+        return Staffing(**{f: np.concatenate([getattr(p, f) for p in parts]).reshape(shape)
+                           for f in Staffing.__dataclass_fields__})
+    agents = agents_for_sl(*flat[:5]).agents.astype(int)  # `hi`: meets the target
     best = erlang_a_metrics(agents, *flat[:3], flat[5], flat[4])
-    todo = np.flatnonzero(agents > 1)
+    # Gallop down (1, 2, 4, … below the best so far) until a trial misses, then bisect: a few
+    # evaluations instead of one per agent, never far below the answer (where the queue's
+    # states, and so the work, grow).
+    misses = np.zeros(agents.shape, dtype=int)  # `lo`: highest count known to miss (0: none yet)
+    bounded = np.zeros(agents.shape, dtype=bool)
+    step = np.ones(agents.shape, dtype=int)
+    todo = np.flatnonzero(agents - misses > 1)
     while todo.size:
-        trial = agents[todo] - 1
+        hi, lo = agents[todo], misses[todo]
+        trial = np.where(bounded[todo], (lo + hi) // 2, np.maximum(lo + 1, hi - step[todo]))
         m = erlang_a_metrics(trial, *(x[todo] for x in flat[:3]), flat[5][todo], flat[4][todo])
         ok = m["service_level"] >= flat[3][todo] - EPS
-        keep = todo[ok]
+        keep, miss = todo[ok], todo[~ok]
         agents[keep] = trial[ok]
+        step[keep] *= 2
         for k in best:
             best[k][keep] = m[k][ok]
-        todo = keep[agents[keep] > 1]
+        misses[miss], bounded[miss] = trial[~ok], True
+        todo = todo[agents[todo] - misses[todo] > 1]
     load = traffic(*flat[:3])
     return Staffing(agents=agents.reshape(shape), load=load.reshape(shape),
                     service_level=best["service_level"].reshape(shape), p_wait=best["p_wait"].reshape(shape),

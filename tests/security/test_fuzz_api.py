@@ -7,6 +7,7 @@ audit log, which records refusals on purpose (a denied recording access, say).""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 import schemathesis
@@ -16,7 +17,8 @@ from hypothesis import strategies as st
 from schemathesis.core import NotSet
 
 pytestmark = pytest.mark.django_db
-EXAMPLES = 4  # per operation: ~850 generated requests in all
+# per operation: ~850 generated requests in all; FUZZ_EXAMPLES=50 for a longer hunt
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
 
 
 def _schema():

@@ -79,3 +79,14 @@ def test_no_secret_reaches_the_logs(cast, caplog):
         stored = ProviderCredential.objects.get(tenant=cast.a.tenant)
         assert carrier_secret.encode() not in bytes(stored.secret_encrypted)  # encrypted at rest
     connection.set_schema_to_public()
+
+
+@pytest.mark.django_db
+def test_a_nul_byte_in_the_address_is_refused_with_a_400(cast):
+    api = cast.a.api(cast.a.token("admin"))
+    resp = api.get("/api/v1/cases", {"state": "open\x00"})
+    assert resp.status_code == 400
+    assert "NUL" in resp.json()["error"]["message"]
+    assert api.get("/api/v1/cases", {"state": "open"}).status_code == 200
+    resp = cast.a.client("admin").get("/cases", {"q\x00": "x"})
+    assert resp.status_code == 400 and b"NUL" in resp.content

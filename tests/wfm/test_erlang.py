@@ -125,6 +125,24 @@ def test_erlang_a_batch_equals_interval_by_interval():
     assert np.all(batch.agents <= c) and np.all(batch.service_level[calls > 0] >= 0.8)
 
 
+def test_erlang_a_finds_the_fewest_agents_even_far_below_erlang_c():
+    # Impatient callers on heavy traffic: the answer lies far below Erlang C's, and one agent
+    # fewer than the answer misses the target.
+    for calls, aht, target, patience in [(2000, 300, 0.8, 20), (20000, 5, 0.9, 30), (600, 180, 0.95, 45),
+                                         (100, 180, 0.8, 120)]:
+        best = erlang.agents_for_sl_a(calls, aht, 1800, target, 20, patience)
+        n = best["agents"]
+        assert best["service_level"] >= target
+        assert n == 1 or erlang.erlang_a(n - 1, calls, aht, 1800, patience, 20)["service_level"] < target
+    assert erlang.agents_for_sl_a(2000, 300, 1800, 0.8, 20, 20)["agents"] < erlang.agents_for_sl(
+        2000, 300, 1800, 0.8, 20).agents - 50
+
+
+def test_an_erlang_a_question_too_large_to_compute_is_refused_before_it_runs():
+    with pytest.raises(erlang.ErlangTooLarge, match="shorten the threshold or the patience"):
+        erlang.agents_for_sl_a(7_200_000, 1, 1800, 0.8, 3600, 86_400)
+
+
 # --- API -----------------------------------------------------------------------------------
 
 def test_erlang_api_answers_the_spec_query(cast):
@@ -158,6 +176,7 @@ def test_sizing_api_prints_the_handbook_figures(cast):
     ("calls=abc&aht_s=180", "calls"),
     ("aht_s=180", "calls"),
     ("calls=1000000&aht_s=3600&interval_s=900", "calls"),
+    ("calls=1000000&aht_s=1&interval_s=900&threshold_s=3600&patience_s=86400", "patience_s"),  # hours of work
 ])
 def test_erlang_api_explains_bad_input(cast, query, field):
     resp = cast.a.api(cast.a.token("supervisor")).get(f"/api/v1/wfm/erlang?{query}")

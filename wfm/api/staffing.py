@@ -42,10 +42,13 @@ def erlang_answer(q: dict) -> dict:
     args = (q["calls"], q["aht_s"], q["interval_s"])
     patience = q.get("patience_s")
     if patience:
-        if q.get("agents"):
-            best = erlang.erlang_a(q["agents"], *args, patience, q["threshold_s"])
-        else:
-            best = erlang.agents_for_sl_a(*args, q["target_sl"], q["threshold_s"], patience)
+        try:
+            if q.get("agents"):
+                best = erlang.erlang_a(q["agents"], *args, patience, q["threshold_s"])
+            else:
+                best = erlang.agents_for_sl_a(*args, q["target_sl"], q["threshold_s"], patience)
+        except erlang.ErlangTooLarge as exc:
+            raise serializers.ValidationError({"patience_s": [str(exc)]}) from None
         out = {"model": "erlang_a", **best, "load_erlangs": round(erlang.traffic(*args).item(), 4)}
     else:
         if q.get("agents"):

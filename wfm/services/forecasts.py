@@ -142,8 +142,11 @@ def forecast_create(*, queue, name: str, method: str, first_day, days: int, inte
     except fc.ForecastError as exc:
         raise ServiceError("not_enough_history", str(exc), {"method": [str(exc)]}) from None
     result = fc.apply_overrides(result, overrides, interval_min)
-    required, scheduled, sl = staff(result.calls, result.aht_s, interval_min, target_sl=target_sl,
-                                    threshold_s=threshold_s, shrinkage=shrinkage, patience_s=patience_s)
+    try:
+        required, scheduled, sl = staff(result.calls, result.aht_s, interval_min, target_sl=target_sl,
+                                        threshold_s=threshold_s, shrinkage=shrinkage, patience_s=patience_s)
+    except erlang.ErlangTooLarge as exc:
+        raise field_error("patience_s", str(exc)) from None
     forecast = Forecast.objects.create(
         queue=queue, name=name or f"{queue.name} from {first_day}", method=method, first_day=first_day,
         days=int(days), interval_min=interval_min, params=params, overrides=overrides, target_sl=target_sl,
