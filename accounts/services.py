@@ -261,26 +261,18 @@ def user_enable(*, user: User, actor: User, ip: str | None = None) -> User:
 @transaction.atomic
 def user_update(*, user: User, actor: User, full_name: str | None = None, roles: list[str] | None = None,
                 team_ids: list[int] | None = None, skills: list[dict] | None = None, ip: str | None = None) -> User:
-    """Change name, roles, teams and skills (with proficiency 1–5) in one step."""
+    """Change name, roles, teams and skills (with proficiency 1–5) in one step: every part is
+    checked before anything is written."""
     changes: dict = {}
-    if full_name is not None:
-        user.full_name = full_name.strip()
-        user.save(update_fields=["full_name"])
-        changes["full_name"] = user.full_name
     if roles is not None:
         roles = _clean_roles(roles)
         removing_admin = user.has_role(Role.TENANT_ADMIN) and Role.TENANT_ADMIN not in roles
         if removing_admin and user.status == UserStatus.ACTIVE and _active_admins() <= 1:
             raise ServiceError("last_admin", MSG_LAST_ADMIN, status_code=409)
-        before = sorted(user.role_codes)
-        _grant_roles(user, roles)
-        changes["roles"] = {"from": before, "to": sorted(roles)}
     if team_ids is not None:
         teams = list(Team.objects.filter(pk__in=team_ids))
         if len(teams) != len(set(team_ids)):
             raise ServiceError("invalid", "teams: Unknown team.", {"teams": ["Unknown team."]})
-        user.teams.set(teams)
-        changes["teams"] = sorted(t.name for t in teams)
     if skills is not None:
         wanted: dict[int, int] = {}
         for item in skills:
@@ -292,6 +284,18 @@ def user_update(*, user: User, actor: User, full_name: str | None = None, roles:
         known = set(Skill.objects.filter(pk__in=wanted).values_list("pk", flat=True))
         if known != set(wanted):
             raise ServiceError("invalid", "skills: Unknown skill.", {"skills": ["Unknown skill."]})
+    if full_name is not None:
+        user.full_name = full_name.strip()
+        user.save(update_fields=["full_name"])
+        changes["full_name"] = user.full_name
+    if roles is not None:
+        before = sorted(user.role_codes)
+        _grant_roles(user, roles)
+        changes["roles"] = {"from": before, "to": sorted(roles)}
+    if team_ids is not None:
+        user.teams.set(teams)
+        changes["teams"] = sorted(t.name for t in teams)
+    if skills is not None:
         UserSkill.objects.filter(user=user).exclude(skill_id__in=wanted).delete()
         for skill_id, level in wanted.items():
             UserSkill.objects.update_or_create(user=user, skill_id=skill_id, defaults={"proficiency": level})

@@ -16,6 +16,8 @@ from config.errors import ServiceError, field_error
 from qa import scoring
 from qa.models import Appraisal, Evaluation
 
+MAX_PERIOD_DAYS = 400  # as the reports' periods
+
 
 def inputs(agent, first: date, last: date) -> dict:
     """What the period says: QA average (submitted, disputed-and-final included), adherence and
@@ -57,6 +59,8 @@ def totals(appraisal: Appraisal) -> dict:
 def appraisal_create(*, agent, first: date, last: date, by) -> Appraisal:
     if last < first:
         raise field_error("period_end", "the period ends before it starts.")
+    if (last - first).days >= MAX_PERIOD_DAYS:  # the inputs are summed day by day
+        raise field_error("period_end", f"an appraisal covers at most {MAX_PERIOD_DAYS} days; split a longer period.")
     if not by.has_role(Role.SUPERVISOR, Role.TENANT_ADMIN, Role.QA_ANALYST):
         raise ServiceError("forbidden", "Supervisors open appraisals.", status_code=403)
     a = Appraisal.objects.create(agent=agent, period_start=first, period_end=last, supervisor=by)

@@ -87,6 +87,10 @@ def test_appraisal_totals_grades_and_inputs(center):
                                            "period_end": (today + timedelta(days=1)).isoformat()},
                  content_type="application/json").json()
     assert a["inputs"]["qa_average"] == "57.00" and a["inputs"]["suggested"]["quality"] == "5.7"
+    ages = sup.post("/api/v1/qa/appraisals", {"agent": center.users["agent1"].pk, "period_start": "1900-01-01",
+                                              "period_end": today.isoformat()}, content_type="application/json")
+    assert ages.status_code == 400 and "at most 400 days" in ages.json()["error"]["message"]
+    assert len(sup.get("/api/v1/qa/appraisals").json()) == 1
     full = dict(scoring.APPRAISAL_MAX)
     self_scores = {**full, "persuasion": 6, "initiative": 4}  # 100 − 4 − 1 = 95 → B (A needs more than 95)
     r = center.api("agent1").put(f"/api/v1/qa/appraisals/{a['id']}", {"scores": self_scores},

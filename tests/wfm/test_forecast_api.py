@@ -125,6 +125,8 @@ def test_interval_length_follows_the_aht(center):
     ({"overrides": {"sunshine": 1}}, "overrides"),
     ({"method": "holt_winters", "params": {"history_first": "2026-05-25"}}, "method"),  # one week of history
     ({"queue": 999999}, "queue"),
+    ({"first_day": "0001-01-01"}, "first_day"),  # its history would start before the calendar does
+    ({"params": {"history_first": "1066-10-14"}}, "history_first"),
 ])
 def test_bad_forecast_requests_are_refused_and_write_nothing(center, body, field):
     from telephony.models import Queue

@@ -19,15 +19,20 @@ from wfm.models import Forecast, ForecastInterval, HistoryAdjustment
 
 MAX_HISTORY_DAYS = 731  # WFM-1: up to 2 years
 DEFAULT_HISTORY_DAYS = 91
+MAX_YEARS_AWAY = 10
 
 
 def _day(value, name: str) -> date:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise field_error(name, f"'{value}' is not a date; use YYYY-MM-DD.") from None
+    """A forecast's dates: ISO days within ten years of today (history and horizon alike)."""
+    if not isinstance(value, date):
+        try:
+            value = date.fromisoformat(str(value))
+        except ValueError:
+            raise field_error(name, f"'{value}' is not a date; use YYYY-MM-DD.") from None
+    today = date.today()
+    if abs((value - today).days) > MAX_YEARS_AWAY * 366:
+        raise field_error(name, f"{value} is more than {MAX_YEARS_AWAY} years from today.")
+    return value
 
 
 def _clean_overrides(raw) -> dict:
