@@ -66,10 +66,8 @@ class ScorecardView(APIView):
     def put(self, request, pk: int):
         card = get_object_or_404(Scorecard, pk=pk)
         d = validated(ReviseSerializer, request)
-        if "active" in d:
-            card.active = d.pop("active")
-            card.save(update_fields=["active"])
-        scorecards.scorecard_revise(scorecard=card, sections=d["sections"], note=d["note"], by=request.user)
+        scorecards.scorecard_revise(scorecard=card, sections=d["sections"], note=d["note"], active=d.get("active"),
+                                    by=request.user)
         return Response(_card(card))
 
 

@@ -82,9 +82,15 @@ def scorecard_create(*, name: str, sections, description: str = "", by=None) -> 
 
 
 @transaction.atomic
-def scorecard_revise(*, scorecard: Scorecard, sections, note: str = "", by=None) -> ScorecardVersion:
-    """A new version; evaluations already scored keep theirs. A change calls for calibration."""
-    version = _write_version(scorecard, clean_sections(sections), note or "revised", by)
+def scorecard_revise(*, scorecard: Scorecard, sections, note: str = "", active: bool | None = None,
+                     by=None) -> ScorecardVersion:
+    """A new version (and, with `active`, switched on or off); evaluations already scored keep
+    theirs. A change calls for calibration."""
+    clean = clean_sections(sections)  # before any write: a refused revision changes nothing
+    if active is not None and active != scorecard.active:
+        scorecard.active = active
+        scorecard.save(update_fields=["active"])
+    version = _write_version(scorecard, clean, note or "revised", by)
     audit_record(actor=by, action="qa.scorecard_revise", target=scorecard,
                  summary=f"Scorecard {scorecard.name} is now version {version.number}")
     return version

@@ -117,6 +117,13 @@ def test_a_revision_leaves_old_evaluations_on_their_version(center):
     call = recorded_call(center)
     new = center.api("analyst").post("/api/v1/qa/evaluations", {"call": call.pk}, content_type="application/json")
     assert new.json()["version"] == 2
+    # A refused revision changes nothing, not even the switch sent with it.
+    bad = center.api("analyst").put(f"/api/v1/qa/scorecards/{card.pk}", {"sections": [], "active": False},
+                                    content_type="application/json")
+    assert bad.status_code == 400
+    with center.in_tenant():
+        card.refresh_from_db()
+        assert card.active and card.current().number == 2
 
 
 def test_a_failed_critical_item_fails_the_call_and_is_named(center):

@@ -7,6 +7,7 @@ import logging
 import secrets
 import subprocess
 import sys
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -89,4 +90,16 @@ def test_a_nul_byte_in_the_address_is_refused_with_a_400(cast):
     assert "NUL" in resp.json()["error"]["message"]
     assert api.get("/api/v1/cases", {"state": "open"}).status_code == 200
     resp = cast.a.client("admin").get("/cases", {"q\x00": "x"})
+    assert resp.status_code == 400 and b"NUL" in resp.content
+    # In a JSON body (a rule's name) and a form body: refused, nothing saved.
+    rules = api.get("/api/v1/follow-up-rules").json()
+    resp = api.post("/api/v1/follow-up-rules", {"name": "call\x00back", "event": "case_closed", "days": 1,
+                                                "action": "call"}, content_type="application/json")
+    assert resp.status_code == 400 and "NUL" in resp.json()["error"]["message"]
+    assert api.get("/api/v1/follow-up-rules").json() == rules
+    literal = api.post("/api/v1/follow-up-rules", {"name": "C:\\u0000 is fine", "event": "case_closed", "days": 1,
+                                                   "action": "call"}, content_type="application/json")
+    assert literal.status_code == 201, literal.content  # a backslash then the text "u0000" is no NUL
+    resp = cast.a.client().post("/login", urlencode({"email": "x\x00@example.com", "password": "y"}),
+                                content_type="application/x-www-form-urlencoded")
     assert resp.status_code == 400 and b"NUL" in resp.content
