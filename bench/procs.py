@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,3 +27,20 @@ def spawn(args: list[str], log: str, log_mode: str = "w", **env: str) -> subproc
     out = open(LOGS / log, log_mode)  # noqa: SIM115 - the child owns it
     return subprocess.Popen([sys.executable, "-m", *args], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
                             env=dict(os.environ, **env))
+
+
+async def wait_http(port: int, timeout_s: float = 60) -> None:
+    """Until the web process on `port` answers its health check."""
+    import aiohttp
+
+    deadline = time.monotonic() + timeout_s
+    async with aiohttp.ClientSession() as s:
+        while time.monotonic() < deadline:
+            try:
+                async with s.get(f"http://127.0.0.1:{port}/healthz", headers={"Host": "localhost"}) as r:
+                    if r.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.3)
+    raise SystemExit(f"the web process on port {port} did not start (see its log in bench/results/)")

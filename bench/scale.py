@@ -54,7 +54,7 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
 
-from bench.procs import LOGS, free_port, spawn  # noqa: E402
+from bench.procs import LOGS, free_port, spawn, wait_http  # noqa: E402
 from telephony.sandbox.simulation import percentile  # noqa: E402
 
 SOCKETS = int(os.environ.get("SCALE_SOCKETS", 60))
@@ -93,7 +93,7 @@ class Topology:
         """What the process supervisor does for a web process that died: start it again on
         its port (its log goes on), and the proxy sends it connections as before."""
         self.webs[i] = self._web(i, log_mode="a")
-        asyncio.run(_wait_http(self.ports[i]))
+        asyncio.run(wait_http(self.ports[i]))
 
     def stop(self) -> None:
         for p in [*self.webs, self.proxy, *self.workers, self.beat]:
@@ -134,22 +134,6 @@ def _setup():
                             tenant_webhook_token(t)))
     connection.set_schema_to_public()
     return agents[:SOCKETS], numbers
-
-
-async def _wait_http(port: int) -> None:
-    import aiohttp
-
-    deadline = time.monotonic() + 60
-    async with aiohttp.ClientSession() as s:
-        while time.monotonic() < deadline:
-            try:
-                async with s.get(f"http://127.0.0.1:{port}/healthz", headers={"Host": "localhost"}) as r:
-                    if r.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.3)
-    raise SystemExit("scale: the web processes did not start (see bench/results/scale-web*.log)")
 
 
 async def push_across_processes(port: int, agents: list[dict]) -> dict:
@@ -412,7 +396,7 @@ def main() -> None:
     agents, numbers = _setup()
     topo = Topology()
     try:
-        asyncio.run(_wait_http(topo.port))
+        asyncio.run(wait_http(topo.port))
         push = asyncio.run(push_across_processes(topo.port, agents))
         sim = simulator_across_processes(topo)
         topo.restart_web(2)
