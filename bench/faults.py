@@ -10,7 +10,11 @@
    answered. Counted: calls lost (no row), calls written twice, half-written calls (no
    arrival event), and the 5xx the restart caused.
 3. redis_kill_webhooks — the same traffic with Redis (cache, channel layer, broker) killed at
-   a third and started again at two thirds.
+   a third and started again at two thirds, while the tenant admin's wallboard socket is open
+   on the daphne (reconnecting with backoff whenever it closes, as the pages' live.js does).
+   Once Redis is back (and the desk's reconnection window of a few seconds has passed) every
+   new call must be pushed to that wallboard: pushes resume, none of the calls after the
+   restart goes unheard.
 4. dialer_worker_kill — a progressive campaign dialled through the real path (beat's task in
    a Celery worker, the sandbox carrier process, daphne): the worker is SIGKILLed in the middle
    of a tick's dials and a new one started. Counted: contacts dialled twice, attempts the
@@ -23,6 +27,7 @@ Needs the tenants of bench/billing.py (make bench runs it first). Writes bench/r
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -49,13 +54,14 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
 
-from bench.procs import LOGS, free_port, spawn  # noqa: E402
+from bench.procs import LOGS, admin_session, free_port, spawn  # noqa: E402
 
 TENANTS = int(os.environ.get("FAULT_TENANTS", 40))
 CALLS = int(os.environ.get("FAULT_CALLS", 300))
 DIAL_AGENTS = int(os.environ.get("FAULT_DIAL_AGENTS", 40))
 DIAL_SECONDS = int(os.environ.get("FAULT_DIAL_SECONDS", 40))
 QUEUE = "hostline-faults"
+SETTLE_S = 5  # after Redis is back: the desks' reconnection backoff (live.js) has run its course
 
 
 
@@ -276,14 +282,70 @@ def postgres_restart_webhooks() -> dict:
 
 def redis_kill_webhooks() -> dict:
     """Redis (cache, channel layer, Celery broker) killed at a third of the traffic and
-    started again at two thirds: calls must still be taken and stored."""
+    started again at two thirds: calls must still be taken and stored, and pushes resume."""
     if not _embedded_redis():
         return {"skipped": "REDIS_URL is not the embedded Redis this bench can kill"}
-    result = webhooks_under_fault(_kill_redis, _start_redis)
+    result = webhooks_under_fault(_kill_redis, _start_redis, with_desk=True)
     return {**result, "redis_was_down": REDIS_DOWN.is_set()}
 
 
-def webhooks_under_fault(fault, recover) -> dict:
+class Desk(threading.Thread):
+    """The tenant admin's wallboard on the daphne under test: one socket, opened again with
+    backoff whenever it closes and pinging every 2 s, as live.js does; notes which calls it
+    hears of (call.update)."""
+
+    def __init__(self, port: int, host: str, session: str):
+        super().__init__(daemon=True)
+        self.port, self.host, self.session = port, host, session
+        self.heard: set[int] = set()
+        self.connects = 0
+        self.ready, self.stop = threading.Event(), threading.Event()
+
+    def run(self) -> None:
+        asyncio.run(self._main())
+
+    async def _main(self) -> None:
+        import aiohttp
+
+        delay = 0.5
+        async with aiohttp.ClientSession() as http:
+            while not self.stop.is_set():
+                try:
+                    ws = await http.ws_connect(f"http://127.0.0.1:{self.port}/ws/v1/events", timeout=5, headers={
+                        "Host": f"{self.host}:{self.port}", "Origin": f"http://{self.host}:{self.port}",
+                        "Cookie": f"sessionid={self.session}"})
+                    if (await ws.receive_json(timeout=5)).get("type") == "hello":
+                        self.connects += 1
+                        self.ready.set()
+                        delay = 0.5
+                        await self._listen(ws)
+                    await ws.close()
+                except (aiohttp.ClientError, TimeoutError, TypeError, ValueError, RuntimeError):
+                    pass
+                if not self.stop.is_set():
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 4.0)
+
+    async def _listen(self, ws) -> None:
+        import aiohttp
+
+        pinged = 0.0
+        while not self.stop.is_set():
+            if time.monotonic() - pinged > 2:
+                await ws.send_json({"type": "ping"})
+                pinged = time.monotonic()
+            try:
+                msg = await ws.receive(timeout=0.5)
+            except TimeoutError:
+                continue
+            if msg.type != aiohttp.WSMsgType.TEXT:
+                return
+            data = json.loads(msg.data)
+            if data.get("type") == "call.update":
+                self.heard.add(data["call"])
+
+
+def webhooks_under_fault(fault, recover, with_desk: bool = False) -> dict:
     from telephony.models import Call, CallEvent, IvrFlow, PhoneNumber
     from telephony.sandbox import carrier_installed
     from telephony.sandbox.carrier import SandboxCarrier
@@ -331,6 +393,11 @@ def webhooks_under_fault(fault, recover) -> dict:
             return 0  # refused / reset: the carrier sees no answer and retries
 
     _wait("daphne", lambda: post("CAwarmup" + run) == 200, 60, 0.2)
+    desk = Desk(port, host, admin_session(tenant)) if with_desk else None
+    if desk:
+        desk.start()
+        if not desk.ready.wait(30):
+            raise SystemExit("faults: the wallboard socket did not open (see bench/results/faults-daphne.log)")
     sids = [f"CA{run}{i:05d}" for i in range(CALLS)]
     statuses: dict[str, list[int]] = {s: [] for s in sids}
     done = threading.Event()
@@ -342,6 +409,8 @@ def webhooks_under_fault(fault, recover) -> dict:
             if i == 2 * CALLS // 3 and recover is not None:
                 done.wait(120)
                 recover()
+                if desk:
+                    time.sleep(SETTLE_S)
             statuses[sid].append(post(sid))
             time.sleep(0.01)
 
@@ -357,6 +426,10 @@ def webhooks_under_fault(fault, recover) -> dict:
         for sid in pending:
             statuses[sid].append(post(sid))
     elapsed = time.monotonic() - started
+    if desk:
+        time.sleep(2)  # the last calls' pushes are on their way
+        desk.stop.set()
+        desk.join(10)
     web.terminate()
     web.wait(30)
     connection.close()  # ours died with the restart
@@ -365,12 +438,18 @@ def webhooks_under_fault(fault, recover) -> dict:
         arrived = set(CallEvent.objects.filter(call_id__in=stored.values()).values_list("call_id", flat=True))
         rows = Call.objects.filter(sid__in=sids).count()
     failures = [c for codes in statuses.values() for c in codes if c != 200]
+    pushes = {}
+    if desk:
+        after = [stored[s] for s in sids[2 * CALLS // 3:] if s in stored]
+        pushes = {"wallboard_connects": desk.connects, "calls_after_restart": len(after),
+                  "calls_after_restart_heard": sum(pk in desk.heard for pk in after),
+                  "pushes_lost_after_restart": sum(pk not in desk.heard for pk in after)}
     return {"calls": CALLS, "answered_5xx_or_no_answer": len(failures),
             "failure_codes": sorted(set(failures)), "calls_retried": sum(len(c) > 1 for c in statuses.values()),
             "lost_calls": sum(1 for s in sids if s not in stored), "calls_written_twice": rows - len(stored),
             "half_written_calls": sum(1 for pk in stored.values() if pk not in arrived),
             "never_answered_200": sum(1 for c in statuses.values() if c[-1] != 200),
-            "throughput_calls_per_s": round(CALLS / elapsed, 1)}
+            "throughput_calls_per_s": round(CALLS / elapsed, 1), **pushes}
 
 
 def main() -> None:
@@ -381,7 +460,8 @@ def main() -> None:
     out["lost"] = {"duplicate_invoices": b["duplicate_invoices"], "tenants_without_invoice":
                    b["tenants_without_invoice"], "double_dials": out["dialer_worker_kill"]["double_dials"],
                    "dials_stuck": out["dialer_worker_kill"]["dials_never_placed_and_still_dialing"]}
-    for key in ("lost_calls", "calls_written_twice", "half_written_calls", "never_answered_200"):
+    for key in ("lost_calls", "calls_written_twice", "half_written_calls", "never_answered_200",
+                "pushes_lost_after_restart"):
         out["lost"][key] = sum(h.get(key, 0) for h in hooks)
     out["nothing_lost"] = not any(out["lost"].values()) and b["numbers_consecutive"]
     text = json.dumps(out, indent=2)

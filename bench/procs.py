@@ -1,4 +1,4 @@
-"""Child processes for the benches that run the real topology (faults, scale)."""
+"""Child processes (and their logins) for the benches that run the real topology (faults, scale, load)."""
 
 from __future__ import annotations
 
@@ -44,3 +44,19 @@ async def wait_http(port: int, timeout_s: float = 60) -> None:
                 pass
             await asyncio.sleep(0.3)
     raise SystemExit(f"the web process on port {port} did not start (see its log in bench/results/)")
+
+
+def admin_session(tenant) -> str:
+    """A browser session of the tenant's first admin (for a wallboard socket)."""
+    from django.contrib.sessions.backends.db import SessionStore
+    from django_tenants.utils import tenant_context
+
+    from accounts.models import Role, User
+
+    with tenant_context(tenant):
+        user = User.objects.filter(role_grants__role=Role.TENANT_ADMIN).order_by("pk").first()
+        s = SessionStore()
+        s.update({"_auth_user_id": str(user.pk), "_auth_user_backend": "accounts.backends.EmailBackend",
+                  "_auth_user_hash": user.get_session_auth_hash()})
+        s.create()
+    return s.session_key

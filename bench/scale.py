@@ -54,7 +54,7 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
 
-from bench.procs import LOGS, free_port, spawn, wait_http  # noqa: E402
+from bench.procs import LOGS, admin_session, free_port, spawn, wait_http  # noqa: E402
 from telephony.sandbox.simulation import percentile  # noqa: E402
 
 SOCKETS = int(os.environ.get("SCALE_SOCKETS", 60))
@@ -241,20 +241,6 @@ class Wallboards(threading.Thread):
                 self.heard[slug].add((data["call"], data["event"]))
 
 
-def _admin_session(tenant) -> str:
-    from django.contrib.sessions.backends.db import SessionStore
-
-    from accounts.models import Role, User
-
-    with tenant_context(tenant):
-        user = User.objects.filter(role_grants__role=Role.TENANT_ADMIN).order_by("pk").first()
-        s = SessionStore()
-        s.update({"_auth_user_id": str(user.pk), "_auth_user_backend": "accounts.backends.EmailBackend",
-                  "_auth_user_hash": user.get_session_auth_hash()})
-        s.create()
-    return s.session_key
-
-
 def simulator_across_processes(topo: Topology) -> dict:
     from django.conf import settings
 
@@ -277,7 +263,7 @@ def simulator_across_processes(topo: Topology) -> dict:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     threading.Thread(target=carrier.scheduler.run_forever, args=(lambda exc: failures.append(repr(exc)),),
                      daemon=True).start()
-    boards = Wallboards(topo, [{"slug": t.slug, "host": t.domains.first().domain, "session": _admin_session(t)}
+    boards = Wallboards(topo, [{"slug": t.slug, "host": t.domains.first().domain, "session": admin_session(t)}
                                for t in tenants])
     boards.start()
     boards.ready.wait(60)
