@@ -74,7 +74,8 @@ def test_a_simulated_day_follows_the_day_shape_and_ends_by_now(django_db_setup, 
     assert len(calls) == 36 and not [s for _, s in calls if s in ACTIVE_STATUSES]
     assert all(DAY_SHAPE[h] > 0 for h in hours), hours  # nobody calls at night
     assert len(hours) >= 8  # spread over the day, not bunched in one busy hour
-    assert min(s for s, _ in calls) > now - timedelta(hours=25) and max(s for s, _ in calls) < now
+    # The day starts on the hour at or before now − 24.5 h, so up to 25.5 h ago (e.g. 07:00 yesterday at 08:20).
+    assert min(s for s, _ in calls) >= now - timedelta(hours=25, minutes=30) and max(s for s, _ in calls) < now
     assert result["simulated_s"] > 12 * 3600 and result["double_offers"] == 0 and result["lost_calls"] == 0
 
 
