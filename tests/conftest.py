@@ -18,6 +18,12 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django_tenants.utils import tenant_context
+from hypothesis import settings as hypothesis_settings
+
+# The fuzz and property tests draw fresh examples on every run; when one fails in CI, the
+# printed @reproduce_failure blob replays exactly that example on any machine.
+hypothesis_settings.register_profile("hostline", print_blob=True)
+hypothesis_settings.load_profile("hostline")
 
 PASSWORD = "Passw0rd-test"
 
