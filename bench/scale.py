@@ -54,7 +54,8 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
 
-from bench.procs import LOGS, admin_session, free_port, spawn, wait_http  # noqa: E402
+from bench.procs import LOGS, ROOT, admin_session, free_port, spawn, wait_http  # noqa: E402
+from ops.procfile import procfile, with_option  # noqa: E402
 from telephony.sandbox.simulation import percentile  # noqa: E402
 
 SOCKETS = int(os.environ.get("SCALE_SOCKETS", 60))
@@ -68,26 +69,33 @@ SIM_PACE = float(os.environ.get("SCALE_SIM_PACE", 10))
 
 
 class Topology:
-    """3 daphne + the proxy + 2 Celery workers + beat, as Procfile.scale runs them; the
-    sandbox carrier is this bench's own (phase 2)."""
+    """The processes of Procfile.scale, run from that file's own commands: only the ports,
+    the proxy's backends and beat's schedule file move (free loopback ports, bench/results),
+    so the bench tests the topology we tell operators to run. The sandbox carrier is this
+    bench's own (phase 2)."""
 
     def __init__(self):
-        self.ports = [free_port() for _ in range(3)]
+        procs = procfile(ROOT / "Procfile.scale")
+        self.web_commands = [procs[name] for name in sorted(procs) if name.startswith("web")]
+        workers = [procs[name] for name in sorted(procs) if name.startswith("worker")]
+        if len(self.web_commands) != 3 or len(workers) != 2 or "proxy" not in procs or "beat" not in procs:
+            raise SystemExit(f"Procfile.scale should run 3 web processes, a proxy, 2 workers and beat: {sorted(procs)}")
+        self.ports = [free_port() for _ in self.web_commands]
         self.port = free_port()
         self.carrier_port = free_port()
         self.env = {"SITE_PORT": str(self.port), "SANDBOX_CARRIER_URL": f"http://127.0.0.1:{self.carrier_port}"}
         env = self.env
         self.webs = [self._web(i) for i in range(3)]
-        self.proxy = spawn(["ops.proxy", "--listen", f"127.0.0.1:{self.port}", "--backends",
-                             ",".join(f"127.0.0.1:{p}" for p in self.ports)], "scale-proxy.log")
-        self.workers = [spawn(["celery", "-A", "config", "worker", "--concurrency", "1", "-n", f"scale{i}@%h",
-                                "-l", "warning"], f"scale-worker{i}.log", **env) for i in (1, 2)]
-        self.beat = spawn(["celery", "-A", "config", "beat", "-l", "warning", "--schedule",
-                           str(LOGS / "scale-beat-schedule")], "scale-beat.log", **env)
+        proxy = with_option(procs["proxy"], "--listen", f"127.0.0.1:{self.port}")
+        proxy = with_option(proxy, "--backends", ",".join(f"127.0.0.1:{p}" for p in self.ports))
+        self.proxy = spawn(proxy, "scale-proxy.log")
+        self.workers = [spawn(argv, f"scale-worker{i}.log", **env) for i, argv in enumerate(workers, 1)]
+        beat = with_option(procs["beat"], "--schedule", str(LOGS / "scale-beat-schedule"))
+        self.beat = spawn(beat, "scale-beat.log", **env)
 
     def _web(self, i: int, log_mode: str = "w"):
-        return spawn(["daphne", "-b", "127.0.0.1", "-p", str(self.ports[i]), "config.asgi:application"],
-                     f"scale-web{i + 1}.log", log_mode=log_mode, **self.env)
+        argv = with_option(with_option(self.web_commands[i], "-p", str(self.ports[i])), "-b", "127.0.0.1")
+        return spawn(argv, f"scale-web{i + 1}.log", log_mode=log_mode, **self.env)
 
     def restart_web(self, i: int) -> None:
         """What the process supervisor does for a web process that died: start it again on
