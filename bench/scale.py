@@ -85,7 +85,7 @@ class Topology:
         self.carrier_port = free_port()
         self.env = {"SITE_PORT": str(self.port), "SANDBOX_CARRIER_URL": f"http://127.0.0.1:{self.carrier_port}"}
         env = self.env
-        self.webs = [self._web(i) for i in range(3)]
+        self.webs = [self._web(i) for i in range(len(self.web_commands))]
         proxy = with_option(procs["proxy"], "--listen", f"127.0.0.1:{self.port}")
         proxy = with_option(proxy, "--backends", ",".join(f"127.0.0.1:{p}" for p in self.ports))
         self.proxy = spawn(proxy, "scale-proxy.log")

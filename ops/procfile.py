@@ -16,6 +16,8 @@ def procfile(path: Path) -> dict[str, list[str]]:
         if not sep or line.lstrip().startswith("#"):
             continue
         argv = command.split()
+        if not argv:
+            raise ValueError(f"{path.name}: process {name.strip()!r} has no command")
         program = Path(argv[0]).name
         if program.startswith("python"):
             if argv[1:2] != ["-m"]:

@@ -51,3 +51,10 @@ def test_comments_and_non_module_commands_are_left_out(tmp_path):
     path.write_text("# the web tier\nweb: .venv/bin/daphne -p 1 a:b\nsandbox: .venv/bin/python manage.py x\n"
                     "proxy: .venv/bin/python -m ops.proxy --listen :1\n")
     assert procfile(path) == {"web": ["daphne", "-p", "1", "a:b"], "proxy": ["ops.proxy", "--listen", ":1"]}
+
+
+def test_a_process_without_a_command_is_named(tmp_path):
+    path = tmp_path / "Procfile"
+    path.write_text("web: .venv/bin/daphne -p 1 a:b\nworker:\n")
+    with pytest.raises(ValueError, match="Procfile: process 'worker' has no command"):
+        procfile(path)
